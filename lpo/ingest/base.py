@@ -1,0 +1,85 @@
+"""What an ingestor returns, and the registry that picks one per file.
+
+Pattern of OCCRP's ingest-file: each ingestor declares the MIME types and extensions
+it takes; the registry picks the best match; a failure is recorded, never raised
+through the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+from lpo.models import EmailFields
+
+
+class IngestError(Exception):
+    """A file that cannot be processed. `reason` is short and machine-readable."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Child:
+    """A member of a container (an email attachment, a file in a zip)."""
+
+    name: str
+    data: bytes
+
+
+@dataclass
+class Extracted:
+    text: str = ""
+    page_count: int | None = None
+    author: str | None = None
+    title: str | None = None
+    created: datetime | None = None
+    modified: datetime | None = None
+    email: EmailFields | None = None
+    children: list[Child] = field(default_factory=list)
+
+
+class Ingestor:
+    name: ClassVar[str] = "base"
+    mime_types: ClassVar[tuple[str, ...]] = ()
+    extensions: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def sniff(cls, data: bytes) -> bool:
+        """True when the bytes look like this format, whatever the extension says."""
+        return False
+
+    @classmethod
+    def fallback(cls, data: bytes) -> bool:
+        """True when this ingestor can still read bytes nothing else claimed (e.g. plain text)."""
+        return False
+
+    def extract(self, data: bytes, name: str) -> Extracted:
+        raise NotImplementedError
+
+
+REGISTRY: list[type[Ingestor]] = []
+
+
+def register(cls: type[Ingestor]) -> type[Ingestor]:
+    REGISTRY.append(cls)
+    return cls
+
+
+def pick(name: str, data: bytes) -> type[Ingestor] | None:
+    """Content first (a PDF renamed .txt is still a PDF), then the extension."""
+    for cls in REGISTRY:
+        if cls.sniff(data):
+            return cls
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    for cls in REGISTRY:
+        if ext in cls.extensions:
+            return cls
+    for cls in REGISTRY:
+        if cls.fallback(data):
+            return cls
+    return None

@@ -1,0 +1,171 @@
+"""A matter is a folder: matter.yaml, the store, and the content store.
+
+    MATTER/
+      matter.yaml      what the case team decided (protocol, batches, QA, Bates)
+      lpo.db           the store (SQLite, WAL) unless `store_url` points elsewhere
+      content/         natives and extracted text, addressed by SHA-256
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+MATTER_FILE = "matter.yaml"
+
+
+class MatterError(ValueError):
+    """matter.yaml is missing or invalid; the message names the key and what is expected."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Counsel(Strict):
+    names: list[str] = Field(default_factory=list, description="counsel names as written, e.g. 'Richard B. Sanders'")
+    emails: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list, description="law-firm domains, e.g. 'sidley.com'")
+
+
+class IssueCode(Strict):
+    code: str
+    description: str
+
+
+class Protocol(Strict):
+    instructions: str = Field(description="shown to reviewers as the Label Studio project's instructions")
+    issue_codes: list[IssueCode] = Field(default_factory=list)
+    counsel: Counsel = Field(default_factory=Counsel)
+    search_terms: list[str] = Field(default_factory=list)
+    pii_types: list[str] = Field(default_factory=lambda: ["ssn", "payment_card", "bank_account", "email", "phone"])
+    privilege_threshold: float = Field(default=0.5, ge=0, le=1)
+
+    @field_validator("issue_codes", mode="before")
+    @classmethod
+    def _codes(cls, v):
+        # Accept the short form {CODE: description} as well as a list of objects.
+        if isinstance(v, dict):
+            return [{"code": k, "description": d} for k, d in v.items()]
+        return v
+
+
+class QAConfig(Strict):
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+    margin: float = Field(default=0.05, gt=0, lt=1)
+    seed: int = 20261123
+
+
+class ProductionConfig(Strict):
+    prefix: str = Field(description="Bates prefix, e.g. 'ACME'")
+    start: int = Field(default=1, ge=0)
+    padding: int = Field(default=8, ge=1, le=12)
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Z0-9][A-Z0-9_-]{0,15}", v):
+            raise ValueError("must be 1-16 capital letters, digits, '-' or '_', e.g. 'ACME'")
+        return v
+
+
+class ReviewSite(Strict):
+    name: str
+    url: str = Field(description="Label Studio base URL, e.g. http://localhost:8080")
+    token_env: str = Field(description="name of the environment variable holding the site's API token")
+    role: Literal["first_pass", "qa"]
+
+    def token(self) -> str:
+        tok = os.environ.get(self.token_env)
+        if not tok:
+            raise MatterError(f"review site {self.name!r}: environment variable {self.token_env} is not set; "
+                              f"export it with the Label Studio API token of {self.url}")
+        return tok
+
+
+class Matter(Strict):
+    name: str = Field(description="matter name, also the control-number prefix source")
+    client: str
+    control_prefix: str | None = Field(default=None, description="DocID prefix; defaults to production.prefix")
+    protocol: Protocol
+    batch_size: int = Field(default=50, ge=1, le=10000)
+    qa: QAConfig = Field(default_factory=QAConfig)
+    production: ProductionConfig
+    review_sites: list[ReviewSite] = Field(default_factory=list)
+    store_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite file in the matter")
+
+    @model_validator(mode="after")
+    def _sites(self):
+        names = [s.name for s in self.review_sites]
+        if len(names) != len(set(names)):
+            raise ValueError("review_sites: each site needs a distinct name")
+        return self
+
+    @property
+    def doc_prefix(self) -> str:
+        return self.control_prefix or self.production.prefix
+
+    def site(self, role: str) -> ReviewSite:
+        for s in self.review_sites:
+            if s.role == role:
+                return s
+        raise MatterError(f"review_sites: no site with role {role!r}; add one to matter.yaml")
+
+
+def _explain(err: ValidationError, path: Path) -> str:
+    lines = [f"{path}: invalid matter configuration"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"]
+        if e["type"] == "missing":
+            msg = "is required"
+        elif e["type"] == "extra_forbidden":
+            msg = "is not a known key (check spelling)"
+        lines.append(f"  {key}: {msg}")
+    return "\n".join(lines)
+
+
+def load_matter(matter_dir: Path | str) -> Matter:
+    path = Path(matter_dir) / MATTER_FILE
+    if not path.exists():
+        raise MatterError(f"{path} not found: create the matter with `lpo init {matter_dir}`")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise MatterError(f"{path}: not valid YAML: {e}") from e
+    if not isinstance(raw, dict):
+        raise MatterError(f"{path}: expected a mapping of keys (name, client, protocol, ...)")
+    try:
+        return Matter.model_validate(raw)
+    except ValidationError as e:
+        raise MatterError(_explain(e, path)) from None
+
+
+def write_matter(matter_dir: Path | str, matter: Matter) -> Path:
+    path = Path(matter_dir) / MATTER_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = matter.model_dump(mode="json", exclude_none=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def default_matter(name: str) -> Matter:
+    prefix = re.sub(r"[^A-Z0-9]", "", name.upper())[:8] or "LPO"
+    return Matter(
+        name=name,
+        client="(client name)",
+        protocol=Protocol(
+            instructions="Code each document for responsiveness to the requests, privilege, and issues.",
+            issue_codes=[IssueCode(code="GENERAL", description="Relevant to the claims or defenses")],
+        ),
+        production=ProductionConfig(prefix=prefix),
+        review_sites=[
+            ReviewSite(name="offshore", url="http://localhost:8080", token_env="LPO_LS_TOKEN", role="first_pass"),
+            ReviewSite(name="onshore-qa", url="http://localhost:8080", token_env="LPO_LS_TOKEN", role="qa"),
+        ],
+    )

@@ -1,0 +1,218 @@
+"""Typed records that cross a boundary: the store, Label Studio, delivered files.
+
+These pydantic models are the contract; `schemas/` is generated from them
+(`lpo schemas --write`) and a test fails when the two drift.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+class Stage(str, Enum):
+    first_pass = "first_pass"
+    qa = "qa"
+
+
+class Privilege(str, Enum):
+    not_privileged = "not_privileged"
+    attorney_client = "attorney_client"
+    work_product = "work_product"
+    partial = "partial"  # partially privileged: produce with redactions
+
+    @property
+    def withheld(self) -> bool:
+        """Withheld in full (a privilege-log entry), as opposed to redacted."""
+        return self in (Privilege.attorney_client, Privilege.work_product)
+
+
+class Designation(str, Enum):
+    confidential = "Confidential"
+    highly_confidential_aeo = "Highly Confidential - AEO"
+
+
+class Custodian(Record):
+    name: str
+    title: str | None = None
+
+
+class SourceFile(Record):
+    """A file handed to ingest. Every one ends as documents or an exception."""
+
+    id: int | None = None
+    custodian: str
+    path: str = Field(description="path as given to ingest, relative to the ingest root")
+    sha256: str
+    size: int
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
+class EmailFields(Record):
+    from_: str | None = Field(default=None, alias="from")
+    to: list[str] = []
+    cc: list[str] = []
+    bcc: list[str] = []
+    subject: str | None = None
+    sent: datetime | None = None
+    received: datetime | None = None
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = []
+    attachment_names: list[str] = []
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Document(Record):
+    control_number: str = Field(description="DocID: matter prefix + sequence, stable across re-runs")
+    custodian: str
+    source_file_id: int | None = None
+    parent: str | None = Field(default=None, description="control number of the family parent")
+    family_id: str = Field(description="control number of the top-level parent of the family")
+    thread_id: str | None = None
+    duplicate_of: str | None = Field(default=None, description="control number of the first exact duplicate")
+    md5: str
+    sha1: str
+    sha256: str
+    source_path: str = Field(description="original path; container members as 'outer.eml/inner.pdf'")
+    file_name: str
+    extension: str
+    mime_type: str
+    size: int
+    created: datetime | None = None
+    modified: datetime | None = None
+    author: str | None = None
+    title: str | None = None
+    email: EmailFields | None = None
+    text_sha256: str | None = Field(default=None, description="extracted text in the content store")
+    page_count: int | None = None
+    ingested_at: datetime = Field(default_factory=utcnow)
+
+
+class ProcessingException(Record):
+    id: int | None = None
+    source_file_id: int | None = None
+    custodian: str
+    source_path: str
+    sha256: str | None = None
+    stage: str = "ingest"
+    reason: str = Field(description="short machine-readable cause, e.g. 'encrypted', 'corrupt'")
+    detail: str = Field(description="what happened and what to do, for a person")
+    at: datetime = Field(default_factory=utcnow)
+
+
+class PreTag(Record):
+    id: int | None = None
+    control_number: str
+    start: int
+    end: int
+    label: str = Field(description="e.g. PERSON, ORG, PII_SSN, PRIV_COUNSEL, TERM")
+    text: str
+    score: float = 1.0
+    source: str = Field(description="component or rule that fired, e.g. 'ner', 'pii:ssn'")
+    version: str = Field(description="pipeline name and version")
+
+
+class Batch(Record):
+    id: int | None = None
+    name: str
+    stage: Stage
+    site: str
+    project_id: int | None = None
+    control_numbers: list[str]
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RedactionSpan(Record):
+    start: int
+    end: int
+    reason: str
+    text: str | None = None
+
+
+class ReviewDecision(Record):
+    """One coding: who decided what about which document, when, and from where."""
+
+    id: int | None = None
+    control_number: str
+    stage: Stage
+    reviewer: str
+    decided_at: datetime
+    responsive: bool | None = None
+    privilege: Privilege = Privilege.not_privileged
+    issue_codes: list[str] = []
+    redactions: list[RedactionSpan] = []
+    designation: Designation | None = None
+    note: str | None = None
+    overturned: bool | None = Field(default=None, description="QA only: the attorney changed the first-pass coding")
+    site: str
+    project_id: int
+    task_id: int
+    annotation_id: int = Field(description="with site, the identity of this decision: collect is idempotent on it")
+    batch: str | None = None
+
+
+class QASample(Record):
+    id: int | None = None
+    name: str
+    population: int
+    size: int
+    confidence: float
+    margin: float
+    seed: int
+    control_numbers: list[str]
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Production(Record):
+    id: int | None = None
+    volume: str
+    prefix: str
+    begin_bates: str
+    end_bates: str
+    documents: int
+    pages: int
+    withheld: int
+    path: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProductionDocument(Record):
+    production: str = Field(description="volume name")
+    control_number: str
+    beg_bates: str
+    end_bates: str
+    beg_attach: str
+    end_attach: str
+    pages: int
+    native_path: str | None = None
+    text_path: str
+    image_paths: list[str]
+
+
+class AuditEvent(Record):
+    id: int | None = None
+    at: datetime = Field(default_factory=utcnow)
+    actor: str
+    action: str = Field(description="e.g. ingest, pretag, route, collect, qa, produce")
+    subject: str
+    detail: dict = {}
+    input_hashes: list[str] = []
+
+
+# Every model whose JSON Schema is checked in under schemas/.
+SCHEMA_MODELS: list[type[BaseModel]] = [
+    Custodian, SourceFile, EmailFields, Document, ProcessingException, PreTag, Batch,
+    RedactionSpan, ReviewDecision, QASample, Production, ProductionDocument, AuditEvent,
+]

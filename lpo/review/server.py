@@ -1,0 +1,202 @@
+"""Run a local Label Studio server (the embedded default review UI).
+
+Label Studio lives in its own virtual environment (`.venv-labelstudio`, made by
+`make setup`) because its pins conflict with Prefect's. The server is started
+headless with one admin user and a legacy API token, bound to 127.0.0.1, with
+every phone-home switched off: privileged documents must not leave the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_VENV = REPO / ".venv-labelstudio"
+
+# Settings read by Label Studio at start (label_studio/core/settings). Label Studio looks up
+# LABEL_STUDIO_<NAME> first, then <NAME>, so both spellings are set to win over the user's env.
+PRIVACY_ENV: dict[str, str] = {
+    "SENTRY_DSN": "",                      # backend error reports to sentry.io (default on in the OSS build)
+    "FRONTEND_SENTRY_DSN": "",             # browser error reports to sentry.io
+    "COLLECT_ANALYTICS": "false",          # usage analytics (contextlog) sent to HumanSignal
+    "LATEST_VERSION_CHECK": "false",       # PyPI version check at start
+    "DISABLE_SIGNUP_WITHOUT_LINK": "true",  # nobody can create an account from the login page
+    "CONVERTER_DOWNLOAD_RESOURCES": "false",  # exports never fetch URLs found in task data
+    "FEATURE_FLAGS_OFFLINE": "true",       # feature flags from the local file, never from LaunchDarkly
+}
+
+
+class LabelStudioError(RuntimeError):
+    """The Label Studio server could not be started or reached."""
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Nothing listens on host:port (connections lingering in TIME_WAIT do not count, as for the server)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LabelStudioServer:
+    """A Label Studio server process over one data directory.
+
+        with LabelStudioServer(Path("demo-out/labelstudio"), 8080, "admin@lpo.local", pw, token) as ls:
+            site = LabelStudioSite(ls.url, ls.token)
+    """
+
+    def __init__(self, data_dir: Path, port: int, username: str, password: str, token: str,
+                 venv: Path = DEFAULT_VENV, host: str = "127.0.0.1", start_timeout: float = 240.0):
+        if "@" not in username:
+            raise ValueError(f"Label Studio username must be an email address, got {username!r}")
+        if len(password) < 8:
+            raise ValueError("Label Studio password must be at least 8 characters")
+        if len(token) < 8 or not token.isalnum():
+            raise ValueError("Label Studio user token must be 8 or more letters and digits, "
+                             "e.g. secrets.token_hex(20)")
+        self.data_dir = Path(data_dir)
+        self.port = int(port)
+        self.username = username
+        self.password = password
+        self.token = token
+        self.venv = Path(venv)
+        self.host = host
+        self.start_timeout = start_timeout
+        self.process: subprocess.Popen | None = None
+        self.started_in: float | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "server.log"
+
+    @property
+    def executable(self) -> Path:
+        return self.venv / "bin" / "label-studio"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # The Label Studio venv must not see our venv's packages.
+        for k in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
+            env.pop(k, None)
+        for name, value in PRIVACY_ENV.items():
+            env[name] = value
+            env["LABEL_STUDIO_" + name] = value
+        env.update({
+            "LABEL_STUDIO_USERNAME": self.username,
+            "LABEL_STUDIO_PASSWORD": self.password,
+            "LABEL_STUDIO_USER_TOKEN": self.token,
+            "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+            "LABEL_STUDIO_BASE_DATA_DIR": str(self.data_dir),
+            "LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED": "false",
+        })
+        return env
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return "(no log written)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def healthy(self, timeout: float = 2.0) -> bool:
+        try:
+            r = httpx.get(f"{self.url}/health", timeout=timeout)
+        except httpx.HTTPError:
+            return False
+        return r.status_code == 200
+
+    def start(self) -> "LabelStudioServer":
+        if self.process is not None and self.process.poll() is None:
+            return self
+        if not self.executable.exists():
+            raise LabelStudioError(f"Label Studio is not installed: {self.executable} is missing; "
+                                   f"run `make setup` (it creates {self.venv} with label-studio)")
+        if not port_free(self.port, self.host):
+            # Label Studio would silently move to the next port; refuse instead.
+            raise LabelStudioError(f"port {self.port} on {self.host} is in use; stop what is listening there "
+                                   f"or choose another port")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        cmd = [str(self.executable), "start", "--no-browser",
+               "--internal-host", self.host, "--port", str(self.port),
+               "--data-dir", str(self.data_dir), "--enable-legacy-api-token", "--log-level", "WARNING"]
+        # The credentials go in the environment (LABEL_STUDIO_USERNAME/PASSWORD/USER_TOKEN), not on the
+        # command line where `ps` would show them.
+        t0 = time.monotonic()
+        log = open(self.log_path, "ab")
+        try:
+            self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                            env=self.env(), cwd=self.data_dir, start_new_session=True)
+        finally:
+            log.close()
+        deadline = t0 + self.start_timeout
+        while time.monotonic() < deadline:
+            code = self.process.poll()
+            if code is not None:
+                self.process = None
+                raise LabelStudioError(f"Label Studio exited with code {code} while starting; "
+                                       f"last lines of {self.log_path}:\n{self.log_tail()}")
+            if self.healthy():
+                self.started_in = time.monotonic() - t0
+                self._check_token()
+                return self
+            if "is in use" in self.log_tail(10):
+                self.stop()
+                raise LabelStudioError(f"Label Studio found port {self.port} in use; last lines of "
+                                       f"{self.log_path}:\n{self.log_tail()}")
+            time.sleep(0.5)
+        self.stop()
+        raise LabelStudioError(f"Label Studio did not answer {self.url}/health within {self.start_timeout:.0f} s "
+                               f"(the first start runs database migrations); last lines of "
+                               f"{self.log_path}:\n{self.log_tail()}")
+
+    def _check_token(self) -> None:
+        r = httpx.get(f"{self.url}/api/current-user/whoami", headers={"Authorization": f"Token {self.token}"},
+                      timeout=10)
+        if r.status_code == 200:
+            return
+        self.stop()
+        raise LabelStudioError(
+            f"Label Studio at {self.url} refused the API token (HTTP {r.status_code}). Label Studio sets the "
+            f"admin user and token only when {self.data_dir} is first initialised: use the token it was "
+            f"created with, or start from an empty data directory")
+
+    def stop(self, timeout: float = 20.0) -> None:
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        # The server runs in its own session (process group): signal the group, not just the launcher.
+        try:
+            os.killpg(proc.pid, signal.SIGINT)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+    def __enter__(self) -> "LabelStudioServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
