@@ -8,6 +8,7 @@ from prefect import flow, task
 
 from flows.common import TASK_OPTS, chunks
 from lpo.ingest import FileResult, extract_file, list_files, register_file
+from lpo.progress import step
 from lpo.workspace import Workspace
 
 
@@ -29,7 +30,10 @@ def ingest_flow(matter_dir: str, path: str, custodian: str, chunk_size: int = 50
     files = list_files(Path(path))
     futures = [extract_chunk.submit(str(ws.dir), str(Path(path).resolve()), c) for c in chunks(files, chunk_size)]
     added = 0
-    for fut in futures:  # register in file order: control numbers do not depend on which chunk finished first
-        added += register_chunk(str(ws.dir), custodian, fut.result())
+    with step(f"Ingest {custodian}"[:28], len(files)) as advance:
+        for fut in futures:  # register in file order: control numbers never depend on which chunk finished first
+            results = fut.result()
+            added += register_chunk(str(ws.dir), custodian, results)
+            advance(len(results))
     ws.store.audit("lpo", "ingest", f"{custodian}:{path}", {"files": len(files), "documents_added": added})
     return {"files": len(files), "documents_added": added}

@@ -6,6 +6,7 @@ from prefect import flow, task
 
 from flows.common import TASK_OPTS, chunks
 from lpo.pretag import pretag_documents, pretagger
+from lpo.progress import step
 from lpo.workspace import Workspace
 
 
@@ -20,7 +21,12 @@ def pretag_flow(matter_dir: str, chunk_size: int = 200) -> dict:
     tagger = pretagger(ws.matter.protocol)
     todo = ws.store.unpretagged(tagger.version)
     # Sequential chunks: spaCy holds the GIL, threads would only add contention here.
-    done = sum(pretag_chunk(str(ws.dir), c) for c in chunks(todo, chunk_size))
+    done = 0
+    with step("Pre-tag", len(todo)) as advance:
+        for c in chunks(todo, chunk_size):
+            n = pretag_chunk(str(ws.dir), c)
+            done += n
+            advance(n)
     ws.store.audit("lpo", "pretag", ws.matter.name, {"documents": done, "version": tagger.version,
                                                       "mode": tagger.mode})
     return {"pretagged": done, "version": tagger.version, "mode": tagger.mode}

@@ -25,7 +25,7 @@ MatterDir = Annotated[Path, typer.Argument(help="the matter folder (holds matter
 
 
 def _fail(msg: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/] {msg}")
+    console.print(f"[bold red]error:[/] {msg}", soft_wrap=True)  # paths stay whole for copy and paste
     raise typer.Exit(code)
 
 

@@ -97,7 +97,12 @@ def run_demo(out: Path, simulate_reviewers: bool, port: int = 8080, seed: int = 
                       "not from people[/]")
     with console.status("generating the sample matter"):
         summary = generate_sample_matter(sample_dir, seed=seed)
-    console.print(f"sample matter: {summary}")
+    c = summary.counts
+    console.print(f"sample matter: {summary.files_written} files from {len(summary.custodians)} custodians "
+                  f"({', '.join(summary.custodians)}): {c['documents']} documents expected, "
+                  f"{c['responsive']} responsive, {c['privilege:attorney_client'] + c['privilege:work_product']} "
+                  f"privileged, {c['privilege:partial']} partially privileged, {summary.exceptions_expected} "
+                  f"processing exceptions planted")
 
     port = _pick_port(port)
     server = _server(out, port)

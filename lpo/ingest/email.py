@@ -16,8 +16,9 @@ HEADER = re.compile(rb"^(From|To|Subject|Date|Message-ID|Received|Return-Path|MI
 
 def _addresses(msg: EmailMessage, key: str) -> list[str]:
     values = msg.get_all(key) or []
-    return [email.utils.formataddr(a) if a[0] else a[1] for a in email.utils.getaddresses([str(v) for v in values])
-            if a[1] or a[0]]
+    # "Name <addr>" without RFC quoting: these strings go to reviewers and privilege logs.
+    return [f"{name} <{addr}>" if name else addr
+            for name, addr in email.utils.getaddresses([str(v) for v in values]) if addr or name]
 
 
 def _date(msg: EmailMessage, key: str):  # noqa: ANN202
