@@ -8,14 +8,25 @@ from prefect import flow, task
 
 from flows.common import TASK_OPTS, chunks
 from lpo.ingest import FileResult, extract_file, list_files, register_file
+from lpo.ingest.base import IngestContext
 from lpo.progress import step
 from lpo.workspace import Workspace
 
 
+def read_passwords(path: str | None) -> tuple[str, ...]:
+    """A password bank file: one password a line (blank lines ignored, spaces kept)."""
+    if not path:
+        return ()
+    return tuple(ln for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln)
+
+
 @task(**TASK_OPTS)
-def extract_chunk(matter_dir: str, root: str, paths: list[str]) -> list[FileResult]:
+def extract_chunk(matter_dir: str, root: str, paths: list[str], passwords_file: str | None = None
+                  ) -> list[FileResult]:
+    # The password file's path crosses the task boundary, never the passwords.
     ws = Workspace.open(matter_dir)
-    return [extract_file(ws.content, Path(root), p) for p in paths]
+    ctx = IngestContext.from_config(ws.matter.processing, read_passwords(passwords_file))
+    return [extract_file(ws.content, Path(root), p, ctx) for p in paths]
 
 
 @task(**TASK_OPTS)
@@ -25,10 +36,12 @@ def register_chunk(matter_dir: str, custodian: str, results: list[FileResult]) -
 
 
 @flow(name="ingest", log_prints=False)
-def ingest_flow(matter_dir: str, path: str, custodian: str, chunk_size: int = 50) -> dict:
+def ingest_flow(matter_dir: str, path: str, custodian: str, chunk_size: int = 50,
+                passwords_file: str | None = None) -> dict:
     ws = Workspace.open(matter_dir)
     files = list_files(Path(path))
-    futures = [extract_chunk.submit(str(ws.dir), str(Path(path).resolve()), c) for c in chunks(files, chunk_size)]
+    futures = [extract_chunk.submit(str(ws.dir), str(Path(path).resolve()), c, passwords_file)
+               for c in chunks(files, chunk_size)]
     added = 0
     with step(f"Ingest {custodian}"[:28], len(files)) as advance:
         for fut in futures:  # register in file order: control numbers never depend on which chunk finished first

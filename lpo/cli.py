@@ -56,14 +56,19 @@ def init(matter_dir: MatterDir, name: Annotated[Optional[str], typer.Option(help
 
 @app.command()
 def ingest(matter_dir: MatterDir, path: Annotated[Path, typer.Argument(help="file or folder to ingest")],
-           custodian: Annotated[str, typer.Option(help="whose files these are")]) -> None:
+           custodian: Annotated[str, typer.Option(help="whose files these are")],
+           passwords: Annotated[Optional[Path], typer.Option(
+               help="password bank for encrypted files: one password a line")] = None) -> None:
     """Ingest a folder or file for one custodian: every file a document or a processing exception."""
     _ws(matter_dir)
     if not path.exists():
         _fail(f"{path} does not exist")
+    if passwords is not None and not passwords.is_file():
+        _fail(f"password file {passwords} does not exist")
     from flows.ingest import ingest_flow
 
-    r = ingest_flow(str(matter_dir), str(path), custodian)
+    r = ingest_flow(str(matter_dir), str(path), custodian,
+                    passwords_file=str(passwords.resolve()) if passwords else None)
     console.print(f"ingested {r['files']} files for {custodian}: {r['documents_added']} new documents")
 
 
@@ -118,6 +123,19 @@ def produce(matter_dir: MatterDir, out: Annotated[Path, typer.Option(help="produ
     r = produce_flow(str(matter_dir), str(out))
     console.print(f"produced volume {r['volume']}: {r['documents']} documents, {r['pages']} pages, "
                   f"{r['begin_bates']}-{r['end_bates']}; {r['withheld']} withheld on the privilege log")
+
+
+@app.command()
+def exceptions(matter_dir: MatterDir, csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False
+               ) -> None:
+    """The processing exceptions report: every file that did not become a reviewable document, and why."""
+    from lpo.ingest.report import exceptions_csv, exceptions_table
+
+    ws = _ws(matter_dir)
+    if csv:
+        sys.stdout.write(exceptions_csv(ws.store.exceptions()))
+    else:
+        console.print(exceptions_table(ws.store.exceptions()))
 
 
 def status_counts(matter_dir: Path) -> dict:

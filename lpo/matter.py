@@ -61,6 +61,23 @@ class QAConfig(Strict):
     seed: int = 20261123
 
 
+class ProcessingConfig(Strict):
+    """How ingest treats the collection; the limits keep one hostile file from taking a run down."""
+
+    dedupe: Literal["global", "custodian"] = Field(
+        default="global", description="exact duplicates across the matter, or only within a custodian")
+    passwords: list[str] = Field(default_factory=list, description="password bank for encrypted files "
+                                 "(also `lpo ingest --passwords FILE`)")
+    nist_list: str | None = Field(default=None, description="de-NIST hash list file, relative to the matter")
+    near_duplicate_threshold: float = Field(default=0.8, gt=0, le=1, description="estimated Jaccard similarity")
+    max_file_mb: int = Field(default=2048, ge=1, description="larger files are exceptions ('too_large')")
+    timeout_seconds: float = Field(default=120, gt=0, description="per file, in its worker process")
+    memory_mb: int = Field(default=1536, ge=128, description="address-space limit of a worker process")
+    max_depth: int = Field(default=8, ge=1, description="containers nested deeper are bombs")
+    max_expansion_ratio: float = Field(default=200, gt=1, description="container: expanded / compressed size")
+    max_expanded_mb: int = Field(default=10240, ge=1, description="container: total expanded size")
+
+
 class ProductionConfig(Strict):
     prefix: str = Field(description="Bates prefix, e.g. 'ACME'")
     start: int = Field(default=1, ge=0)
@@ -93,6 +110,7 @@ class Matter(Strict):
     client: str
     control_prefix: str | None = Field(default=None, description="DocID prefix; defaults to production.prefix")
     protocol: Protocol
+    processing: ProcessingConfig = Field(default_factory=ProcessingConfig)
     batch_size: int = Field(default=50, ge=1, le=10000)
     qa: QAConfig = Field(default_factory=QAConfig)
     production: ProductionConfig

@@ -97,6 +97,16 @@ class Document(Record):
     email: EmailFields | None = None
     text_sha256: str | None = Field(default=None, description="extracted text in the content store")
     page_count: int | None = None
+    language: str | None = Field(default=None, description="ISO 639-1 code of the text's main language")
+    ocr: bool = Field(default=False, description="text came from OCR (scanned PDF or image)")
+    custodians: list[str] = Field(default=[], description="every custodian holding an exact duplicate "
+                                  "(kept on the master)")
+    email_hash: str | None = Field(default=None, description="normalised hash of sender, recipients, sent, "
+                                   "subject and body: email duplicates whose natives differ")
+    near_duplicate_group: str | None = Field(default=None, description="control number of the group's pivot")
+    near_duplicate_similarity: float | None = Field(default=None, description="estimated Jaccard to the pivot")
+    inclusive: bool | None = Field(default=None, description="email: its thread's content is all in it")
+    filtered: str | None = Field(default=None, description="culled before review, e.g. 'nist' (de-NIST)")
     ingested_at: datetime = Field(default_factory=utcnow)
 
 

@@ -31,6 +31,25 @@ class Child:
     data: bytes
 
 
+@dataclass(frozen=True)
+class IngestContext:
+    """What every ingestor may need beyond the bytes: the password bank and the limits."""
+
+    passwords: tuple[str, ...] = ()
+    max_depth: int = 8
+    max_expansion_ratio: float = 200.0
+    max_expanded_bytes: int = 10 * 1024**3
+    ocr: bool = True
+
+    @classmethod
+    def from_config(cls, cfg, extra_passwords: tuple[str, ...] = ()) -> "IngestContext":  # noqa: ANN001
+        return cls(passwords=tuple(cfg.passwords) + tuple(extra_passwords), max_depth=cfg.max_depth,
+                   max_expansion_ratio=cfg.max_expansion_ratio, max_expanded_bytes=cfg.max_expanded_mb * 1024**2)
+
+
+DEFAULT_CONTEXT = IngestContext()
+
+
 @dataclass
 class Extracted:
     text: str = ""
@@ -40,6 +59,7 @@ class Extracted:
     created: datetime | None = None
     modified: datetime | None = None
     email: EmailFields | None = None
+    ocr: bool = False
     children: list[Child] = field(default_factory=list)
 
 
@@ -58,7 +78,7 @@ class Ingestor:
         """True when this ingestor can still read bytes nothing else claimed (e.g. plain text)."""
         return False
 
-    def extract(self, data: bytes, name: str) -> Extracted:
+    def extract(self, data: bytes, name: str, ctx: IngestContext = DEFAULT_CONTEXT) -> Extracted:
         raise NotImplementedError
 
 

@@ -8,7 +8,7 @@ import email.utils
 import re
 from email.message import EmailMessage
 
-from lpo.ingest.base import Child, Extracted, IngestError, Ingestor, register
+from lpo.ingest.base import Child, DEFAULT_CONTEXT, Extracted, IngestContext, IngestError, Ingestor, register
 from lpo.models import EmailFields
 
 HEADER = re.compile(rb"^(From|To|Subject|Date|Message-ID|Received|Return-Path|MIME-Version):", re.I | re.M)
@@ -66,7 +66,7 @@ class EmailIngestor(Ingestor):
         head = data[:2048]
         return len(HEADER.findall(head)) >= 3
 
-    def extract(self, data: bytes, name: str) -> Extracted:
+    def extract(self, data: bytes, name: str, ctx: IngestContext = DEFAULT_CONTEXT) -> Extracted:
         try:
             msg = email.message_from_bytes(data, policy=email.policy.default)
             children: list[Child] = []

@@ -22,12 +22,12 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from lpo.content import ContentStore
-from lpo.ingest import email as _email, office as _office, pdf as _pdf, text as _text  # noqa: F401 (register)
-from lpo.ingest.base import IngestError, pick
+from lpo.ingest import catalog
+from lpo.ingest.base import DEFAULT_CONTEXT, IngestContext, IngestError, pick
 from lpo.models import Document, EmailFields, ProcessingException, SourceFile
 from lpo.store import Store
 
-MAX_DEPTH = 8  # attachments of attachments: deeper than this is a bomb, not a business record
+catalog.load()
 
 
 class ExtractionNode(BaseModel):
@@ -45,6 +45,8 @@ class ExtractionNode(BaseModel):
     created: datetime | None = None
     modified: datetime | None = None
     email: EmailFields | None = None
+    ocr: bool = False
+    language: str | None = None
     error_reason: str | None = None
     error_detail: str | None = None
     children: list["ExtractionNode"] = []
@@ -75,7 +77,7 @@ def list_files(root: Path) -> list[str]:
     return sorted(out)
 
 
-def _extract(content: ContentStore, name: str, data: bytes, depth: int) -> ExtractionNode:
+def _extract(content: ContentStore, name: str, data: bytes, depth: int, ctx: IngestContext) -> ExtractionNode:
     sha256 = content.put_bytes(data)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     node = ExtractionNode(name=name, sha256=sha256, md5=hashlib.md5(data).hexdigest(),
@@ -93,15 +95,16 @@ def _extract(content: ContentStore, name: str, data: bytes, depth: int) -> Extra
     node.ingestor = ingestor.name
     node.mime_type = ingestor.mime_types[0]
     try:
-        ex = ingestor().extract(data, name)
+        ex = ingestor().extract(data, name, ctx)
     except IngestError as e:
         node.error_reason, node.error_detail = e.reason, e.detail
         return node
     node.text_sha256 = content.put_text(ex.text)
     node.page_count, node.author, node.title = ex.page_count, ex.author, ex.title
-    node.created, node.modified, node.email = ex.created, ex.modified, ex.email
-    if ex.children and depth >= MAX_DEPTH:
-        node.error_reason, node.error_detail = "too_deep", f"{name}: containers nested deeper than {MAX_DEPTH}"
+    node.created, node.modified, node.email, node.ocr = ex.created, ex.modified, ex.email, ex.ocr
+    if ex.children and depth >= ctx.max_depth:
+        # Attachments of attachments this deep are a bomb, not a business record.
+        node.error_reason, node.error_detail = "container_bomb", f"{name}: containers nested deeper than {ctx.max_depth}"
         return node
     seen: set[str] = set()
     for child in ex.children:
@@ -111,14 +114,14 @@ def _extract(content: ContentStore, name: str, data: bytes, depth: int) -> Extra
             n += 1
             cname = f"{n}-{child.name}"
         seen.add(cname)
-        node.children.append(_extract(content, cname, child.data, depth + 1))
+        node.children.append(_extract(content, cname, child.data, depth + 1, ctx))
     return node
 
 
-def extract_file(content: ContentStore, root: Path, rel_path: str) -> FileResult:
+def extract_file(content: ContentStore, root: Path, rel_path: str, ctx: IngestContext = DEFAULT_CONTEXT) -> FileResult:
     path = Path(root) / rel_path if Path(root).is_dir() else Path(root)
     data = path.read_bytes()
-    node = _extract(content, Path(rel_path).name, data, 0)
+    node = _extract(content, Path(rel_path).name, data, 0, ctx)
     node_sha = content.put_bytes(node.model_dump_json().encode())
     return FileResult(path=rel_path, sha256=node.sha256, size=len(data), node_sha256=node_sha)
 
@@ -174,5 +177,5 @@ def register_file(store: Store, content: ContentStore, prefix: str, custodian: s
             duplicate_of=dup, md5=n.md5, sha1=n.sha1, sha256=n.sha256, source_path=path, file_name=n.name,
             extension=(n.name.rsplit(".", 1)[-1].lower() if "." in n.name else ""), mime_type=n.mime_type,
             size=n.size, created=n.created, modified=n.modified, author=n.author, title=n.title, email=n.email,
-            text_sha256=n.text_sha256, page_count=n.page_count))
+            text_sha256=n.text_sha256, page_count=n.page_count, ocr=n.ocr, language=n.language))
     return store.add_documents(new)

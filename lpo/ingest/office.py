@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from lpo.ingest.base import Extracted, IngestError, Ingestor, register
+from lpo.ingest.base import DEFAULT_CONTEXT, Extracted, IngestContext, IngestError, Ingestor, register
 
 
 @register
@@ -23,7 +23,7 @@ class DocxIngestor(Ingestor):
         except zipfile.BadZipFile:
             return False
 
-    def extract(self, data: bytes, name: str) -> Extracted:
+    def extract(self, data: bytes, name: str, ctx: IngestContext = DEFAULT_CONTEXT) -> Extracted:
         import docx
 
         try:

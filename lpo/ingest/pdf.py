@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, timezone
 
-from lpo.ingest.base import Extracted, IngestError, Ingestor, register
+from lpo.ingest.base import DEFAULT_CONTEXT, Extracted, IngestContext, IngestError, Ingestor, register
 
 
 def pdf_date(v: object) -> datetime | None:
@@ -51,7 +51,7 @@ class PdfIngestor(Ingestor):
     def sniff(cls, data: bytes) -> bool:
         return b"%PDF-" in data[:1024]
 
-    def extract(self, data: bytes, name: str) -> Extracted:
+    def extract(self, data: bytes, name: str, ctx: IngestContext = DEFAULT_CONTEXT) -> Extracted:
         import pdfplumber
 
         try:  # pdfminer raises many types for broken files

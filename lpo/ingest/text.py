@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 
-from lpo.ingest.base import Extracted, IngestError, Ingestor, register
+from lpo.ingest.base import DEFAULT_CONTEXT, Extracted, IngestContext, IngestError, Ingestor, register
 
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -41,7 +41,7 @@ class TextIngestor(Ingestor):
                 return False
         return not any(b < 9 or 13 < b < 32 for b in head if b != 27)
 
-    def extract(self, data: bytes, name: str) -> Extracted:
+    def extract(self, data: bytes, name: str, ctx: IngestContext = DEFAULT_CONTEXT) -> Extracted:
         if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
                 and data[1:200:2].count(0) <= 40:
             raise IngestError("binary", f"{name}: named as text but holds binary data; check the file type")

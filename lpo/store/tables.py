@@ -7,7 +7,7 @@ they are read and written whole, never queried into, so normalising them buys no
 from __future__ import annotations
 
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table,
-                        Text, UniqueConstraint)
+                        Text, UniqueConstraint, false)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -54,6 +54,14 @@ documents = Table(
     Column("email", JSON),
     Column("text_sha256", String(64)),
     Column("page_count", Integer),
+    Column("language", String(8)),
+    Column("ocr", Boolean, nullable=False, server_default=false()),
+    Column("custodians", JSON, nullable=False, server_default="[]"),
+    Column("email_hash", String(64), index=True),
+    Column("near_duplicate_group", String(64), index=True),
+    Column("near_duplicate_similarity", Float),
+    Column("inclusive", Boolean),
+    Column("filtered", String(32)),
     Column("ingested_at", TS, nullable=False),
     UniqueConstraint("custodian", "source_path", name="uq_documents_custodian_source_path"),
 )
