@@ -22,8 +22,9 @@ def pretag_documents(ws: Workspace, control_numbers: list[str]) -> int:
     tagger = pretagger(ws.matter.protocol)
     docs = ws.store.documents(control_numbers)
     items = ((d.control_number, ws.text(d.text_sha256)) for d in docs)
+    text_hash = {d.control_number: d.text_sha256 for d in docs}
     n = 0
     for cn, tags, score, reasons in tagger.tag(items):
-        ws.store.replace_pretags(cn, tags, tagger.version, score, reasons)
+        ws.store.replace_pretags(cn, tags, tagger.version, score, reasons, text_hash[cn])
         n += 1
     return n

@@ -179,16 +179,19 @@ class Store:
     # ---- pre-tags ------------------------------------------------------------------------------
 
     def unpretagged(self, version: str) -> list[str]:
-        """Documents with text not yet pre-tagged by this pipeline version."""
+        """Documents whose text has not been pre-tagged by this pipeline version: new documents,
+        documents whose text changed since, and all of them when the version changes."""
         d, r = t.documents, t.pretag_runs
         q = (select(d.c.control_number).outerjoin(r, r.c.control_number == d.c.control_number)
              .where(d.c.text_sha256.is_not(None))
-             .where((r.c.control_number.is_(None)) | (r.c.version != version)).order_by(d.c.seq))
+             .where((r.c.control_number.is_(None)) | (r.c.version != version)
+                    | (r.c.text_sha256.is_(None)) | (r.c.text_sha256 != d.c.text_sha256))
+             .order_by(d.c.seq))
         with self.engine.connect() as c:
             return list(c.execute(q).scalars())
 
     def replace_pretags(self, control_number: str, tags: list[PreTag], version: str,
-                        privilege_score: float, reasons: list[str]) -> None:
+                        privilege_score: float, reasons: list[str], text_sha256: str | None = None) -> None:
         """Idempotent: a re-run replaces the document's pre-tags instead of adding to them."""
         with self._tx() as c:
             c.execute(t.pretags.delete().where(t.pretags.c.control_number == control_number))
@@ -196,6 +199,7 @@ class Store:
             if tags:
                 c.execute(insert(t.pretags), [_values(tag) for tag in tags])
             c.execute(insert(t.pretag_runs).values(control_number=control_number, version=version,
+                                                   text_sha256=text_sha256,
                                                    privilege_score=privilege_score, privilege_reasons=reasons,
                                                    at=datetime.now(timezone.utc)))
 

@@ -98,6 +98,7 @@ pretag_runs = Table(
     "pretag_runs", metadata,
     Column("control_number", String(64), ForeignKey("documents.control_number"), primary_key=True),
     Column("version", String(200), nullable=False),
+    Column("text_sha256", String(64)),  # the text it ran on: changed text is pre-tagged again
     Column("privilege_score", Float, nullable=False),
     Column("privilege_reasons", JSON, nullable=False),
     Column("at", TS, nullable=False),
