@@ -100,8 +100,9 @@ def test_pretags_are_replaced_not_appended(store):
     tag = PreTag(control_number="ACME-00000001", start=0, end=3, label="PII_SSN", text="123", source="pii:ssn",
                  version="v1")
     assert store.unpretagged("v1") == ["ACME-00000001"]
-    store.replace_pretags("ACME-00000001", [tag, tag], "v1", 0.2, ["legend"])
-    store.replace_pretags("ACME-00000001", [tag], "v1", 0.3, ["legend"])
+    store.replace_pretags("ACME-00000001", [tag, tag], "v1", 0.2, ["legend"], "e" * 64)
+    assert store.unpretagged("v1") == ["ACME-00000001"]  # ran on other text than the document has now
+    store.replace_pretags("ACME-00000001", [tag], "v1", 0.3, ["legend"], "f" * 64)
     assert len(store.pretags("ACME-00000001")) == 1
     assert store.unpretagged("v1") == [] and store.unpretagged("v2") == ["ACME-00000001"]
     assert store.privilege_screen()["ACME-00000001"] == (0.3, ["legend"])
