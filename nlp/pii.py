@@ -1,119 +1,195 @@
 """``lpo_pii``: validated personal data (PII) in ``doc.spans["pii"]``.
 
-Every candidate a pattern finds is checked before it becomes a span, so a
-reviewer's redaction queue is not filled with order numbers:
+A pattern only proposes a candidate; it becomes a span when it passes the
+type's published rules (nlp/checksums.py) and, for types a format cannot tell
+apart, when the label written before it says what it is. So a reviewer's
+redaction queue is not filled with order numbers.
 
-========== ========= ==========================================================
-type       label     accepted when
-========== ========= ==========================================================
-ssn        PII_SSN   AAA-GG-SSSS (or spaces): area not 000, 666 or 900-999,
-                     group not 00, serial not 0000, not a publicly voided
-                     number; nine bare digits only next to an SSN keyword
-payment_   PII_CARD  13-19 digits (groups of 4, or 4-6-5 / 4-6-4) that pass
-card                 the Luhn check and match an issuer's prefix and length
-email      PII_EMAIL a practical RFC 5322 address: local part <= 64, domain
-                     labels <= 63, alphabetic top-level domain, total <= 254
-phone      PII_PHONE a NANP number: area code and exchange [2-9]XX, neither
-                     N11; ten bare digits only next to a phone keyword
-========== ========= ==========================================================
+================ ============= ======================================================
+type             label         accepted when
+================ ============= ======================================================
+ssn              PII_SSN       AAA-GG-SSSS: area not 000/666/900-999, group not 00,
+                               serial not 0000, not a voided number; spaced or bare
+                               nine digits need weaker/stronger context
+payment_card     PII_CARD      13-19 digits (groups of 4, or 4-6-5 / 4-6-4), issuer
+                               prefix and length, Luhn
+iban             PII_IBAN      country code, registered length, mod-97
+aba_routing      PII_ROUTING   nine digits, Federal Reserve prefix, 3-7-1 checksum,
+                               labelled routing/ABA/RTN/transit
+bank_account     PII_BANK      6-17 digits labelled account/acct/checking/savings
+phone            PII_PHONE     NANP (area code and exchange rules) or +CC international
+email            PII_EMAIL     practical RFC 5322 address, alphabetic top-level domain
+dob              PII_DOB       a real calendar date labelled DOB/date of birth/born
+passport         PII_PASSPORT  6-9 letters/digits (5+ digits) labelled passport
+drivers_license  PII_LICENSE   a licence number shape labelled driver's licence/DL
+address          PII_ADDRESS   US street address (nlp/address.py)
+================ ============= ======================================================
 
-Scores are fixed per rule (a format alone, or the format with a keyword such as
-"SSN" or "card" within ``context_chars`` before it). Rules are named
-``pii:<type>`` (``PreTag.source``). Regexes run over the whole ``doc.text``;
-see :mod:`nlp.spans` for how exact offsets are kept.
+**Context.** A label governs the number it introduces: the keywords that count
+for a candidate are those within ``context_chars`` before it *and after the last
+digit before it*, so in "SSN 123-45-6789, part 412-33-1907" the part number is
+governed by "part", not by "SSN". Besides the types' own keywords there are
+*negative* ones (part, order, invoice, tracking, serial, ...): a number they
+govern is not PII unless its own keyword is there too.
+
+A negative keyword governs only a number that starts within ``NEG_WINDOW``
+(20) characters after it. Without its keyword, an SSN-shaped number whose
+group could be a month and whose serial a year ("231-11-2023") is taken for a
+date-like code.
+
+**Overlaps.** Candidates of different types can cover the same characters (a
+9-digit number that is both a valid SSN and a valid routing number): the higher
+score wins, so the label decides.
+
+A protocol asking for ``bank_account`` also gets IBANs (an IBAN is a bank
+account number in its international form). Rules are named ``pii:<type>``
+(``PreTag.source``); scores are fixed per rule and context. Regexes run over the
+whole ``doc.text``; see :mod:`nlp.spans` for how exact offsets are kept.
 """
 
 from __future__ import annotations
 
-import logging
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from . import address as _address
 from . import spans
+from .checksums import (  # noqa: F401
+    card_issuer,
+    full_year,
+    luhn_ok,
+    nanp_ok,
+    real_date,
+    valid_aba,
+    valid_card,
+    valid_iban,
+    valid_ssn,
+)
 
-log = logging.getLogger("lpo.nlp.pii")
+LABELS: dict[str, str] = {
+    "ssn": "PII_SSN", "payment_card": "PII_CARD", "iban": "PII_IBAN", "aba_routing": "PII_ROUTING",
+    "bank_account": "PII_BANK", "phone": "PII_PHONE", "email": "PII_EMAIL", "dob": "PII_DOB",
+    "passport": "PII_PASSPORT", "drivers_license": "PII_LICENSE", "address": "PII_ADDRESS",
+}
+# A protocol type that brings others along.
+IMPLIED: dict[str, tuple[str, ...]] = {"bank_account": ("iban",)}
+DEFAULT_TYPES = ["ssn", "payment_card", "bank_account", "email", "phone"]
 
-LABELS = {"ssn": "PII_SSN", "payment_card": "PII_CARD", "email": "PII_EMAIL", "phone": "PII_PHONE"}
-# Named in lpo.matter.Protocol.pii_types but not detected yet (a later issue).
-NOT_YET = frozenset({"bank_account", "aba_routing", "iban", "dob", "passport", "drivers_license", "address"})  # the [Pre-tagging] issue adds these
+# --- context keywords ------------------------------------------------------------
 
-# --- SSN -------------------------------------------------------------------------
-
-SSN_RE = re.compile(r"(?<![\d.-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d-]|\.\d)")
-SSN_CONTEXT = re.compile(r"\b(?:ssn|ss\s?#|s\.s\.n|social\s+security|soc\.?\s+sec|ss\s+no)", re.I)
-# Numbers the Social Security Administration voided after they were printed in ads.
-SSN_VOIDED = {"078051120", "219099999"}
-
-
-def valid_ssn(value: str) -> bool:
-    """True for a 9-digit SSN (separators ignored) the SSA could have issued."""
-    digits = re.sub(r"[\s-]", "", value)
-    if not re.fullmatch(r"\d{9}", digits):
-        return False
-    area, group, serial = int(digits[:3]), int(digits[3:5]), int(digits[5:])
-    if area == 0 or area == 666 or area >= 900:
-        return False
-    if group == 0 or serial == 0:
-        return False
-    return digits not in SSN_VOIDED
+KEYWORDS = re.compile(r"""\b(?:
+    (?P<ssn>ssn|ss\s?\#|s\.s\.n\.?|social\s+security|soc\.?\s*sec\.?|ss\s+no)
+  | (?P<payment_card>card|credit|debit|visa|master\s?card|amex|american\s+express|discover|cc\s?\#)
+  | (?P<aba_routing>routing|aba|rtn|transit|r/t)
+  | (?P<bank_account>account|acct|a/c|checking|savings)
+  | (?P<phone>tel|telephone|phone|ph|cell|mobile|mob|fax|call|direct|office|dial)
+  | (?P<dob>dob|d\.o\.b|date\s+of\s+birth|birth\s?date|born|birthday)
+  | (?P<passport>passport)
+  | (?P<drivers_license>driver'?s?\s+licen[cs]e|driving\s+licen[cs]e|dl|d\.l|cdl|operator'?s\s+licen[cs]e)
+  | (?P<neg>part|p/n|pn|model|item|sku|order|po|invoice|inv|ref|reference|tracking|serial|s/n|lot|batch
+          |case|docket|claim|ticket|confirmation|conf|quote|rma|scar|id|employee|job|project|patent|isbn
+          |upc|version|build|shipment|container|pallet|sn)
+)(?![\w'])""", re.I | re.X)
+NEG = "neg"
+NEG_WINDOW = 20  # characters: a negative keyword governs only a number right after it
 
 
-# --- payment cards ---------------------------------------------------------------
+class Context:
+    """The keywords governing each candidate of one text (see module doc).
 
-CARD_RE = re.compile(r"(?<![\d.-])\d(?:[ -]?\d){12,18}(?![\d-]|\.\d)")
-CARD_CONTEXT = re.compile(r"\b(?:card|credit|debit|visa|master\s?card|amex|american\s+express|discover|"
-                          r"cc\s?#|acct|exp(?:iry|iration)?)\b", re.I)
+    Looked up per candidate, in the few characters before it, and remembered:
+    candidates are rare, so this costs less than scanning the whole text.
+    """
+
+    def __init__(self, text: str, window: int):
+        self.text = text
+        self.lower = text.lower()
+        self.window = window
+        self._cache: dict[int, frozenset[str]] = {}
+
+    def kinds(self, start: int) -> frozenset[str]:
+        """Kinds of the keywords governing a candidate that starts at ``start``."""
+        found = self._cache.get(start)
+        if found is None:
+            text = self.text
+            floor = max(0, start - self.window)
+            # the zone ends at the candidate and starts after the last digit before it
+            for j in range(start - 1, floor - 1, -1):
+                if text[j].isdigit():
+                    floor = j + 1
+                    break
+            # a negative label ("part no.", "Order #") stands right before its number
+            near = start - NEG_WINDOW
+            found = self._cache[start] = frozenset(
+                kind for m in KEYWORDS.finditer(text, floor, start)
+                if (kind := m.lastgroup or NEG) != NEG or m.start() >= near)
+        return found
+
+    def mentions(self, *words: str) -> bool:
+        """Does the text contain any of ``words`` (lower case, as substrings)? A cheap pre-filter."""
+        return any(w in self.lower for w in words)
+
+
+# --- patterns ----------------------------------------------------------------------
+
+# A number must not continue into a word, a longer number or a decimal.
+_L = r"(?<![\w.-])"
+_R = r"(?![\w-]|[.,]\d)"
+
+SSN_RE = re.compile(_L + r"(\d{3})([- ]?)(\d{2})\2(\d{4})" + _R)
+CARD_RE = re.compile(_L + r"\d(?:[ -]?\d){12,18}" + _R)
 CARD_GROUPINGS = {(4, 6, 5), (4, 6, 4)}  # Amex, Diners; otherwise groups of four
+IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+NINE_RE = re.compile(_L + r"\d{9}" + _R)
+ACCOUNT_RE = re.compile(_L + r"\d{2,}(?:-\d+){0,3}" + _R)
+EMAIL_RE = re.compile(
+    r"(?<![\w.%+-])"
+    r"([A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*)"
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+    r"(?![\w-])"
+)
+PHONE_RE = re.compile(
+    r"""(?<![\w+.-])
+        (?:\+?1[ .-]?)?                                  # country code
+        (?:\(\s?(?P<a1>\d{3})\s?\)\s?|(?P<a2>\d{3})(?P<s1>[ .-]?))
+        (?P<ex>\d{3})(?P<s2>[ .-]?)(?P<line>\d{4})
+        (?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?         # extension
+        (?![\w-]|[.,]\d)""",
+    re.X | re.I,
+)
+INTL_PHONE_RE = re.compile(r"(?<![\w+])\+(?!1\b)[2-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?)(?:[ .-]?\d{2,4}){2,4}(?![\w-]|[.,]\d)")
+MONTHS = {m: i for i, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+     ("nov", "november"), ("dec", "december")], start=1) for m in names}
+_MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+DATE_RE = re.compile(
+    _L + r"(?:"
+    r"(?P<m1>\d{1,2})(?P<sep>[/.-])(?P<d1>\d{1,2})(?P=sep)(?P<y1>\d{4}|\d{2})"     # 04/12/1985, 4-12-85
+    r"|(?P<y2>\d{4})-(?P<m2>\d{2})-(?P<d2>\d{2})"                                 # 1985-04-12
+    r"|" + _MONTH + r"\s+(?P<d3>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y3>\d{4})"      # April 12, 1985
+    r"|(?P<d4>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH.replace("mon", "mon4") + r",?\s+(?P<y4>\d{4})"  # 12 April 1985
+    r")" + _R,
+    re.I,
+)
+PASSPORT_RE = re.compile(r"\b(?=[A-Z0-9]*\d{5})[A-Z0-9]{6,9}\b")
+LICENSE_RE = re.compile(r"\b(?:[A-Z]{1,3}-?)?\d[\d-]{3,16}\d\b(?! \d)|\b\d{3} \d{3} \d{3}\b|"
+                        r"\b[A-Z]{1,3}\*?[A-Z0-9*]{5,12}\b")
 
 
-def luhn_ok(digits: str) -> bool:
-    """The Luhn (mod 10) check over a string of digits."""
-    if not digits.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+def valid_email(value: str) -> bool:
+    m = EMAIL_RE.fullmatch(value)
+    return bool(m) and len(m.group(1)) <= 64 and len(value) <= 254
 
 
-# network, [(first prefix, last prefix, prefix width)], allowed lengths; IIN ranges as published
-# by the networks (Visa, Mastercard, Amex, Discover, Diners, JCB, UnionPay, Maestro).
-ISSUERS: list[tuple[str, list[tuple[int, int, int]], set[int]]] = [
-    ("visa", [(4, 4, 1)], {13, 16, 19}),
-    ("mastercard", [(51, 55, 2), (2221, 2720, 4)], {16}),
-    ("amex", [(34, 34, 2), (37, 37, 2)], {15}),
-    ("discover", [(6011, 6011, 4), (644, 649, 3), (65, 65, 2), (622126, 622925, 6)], {16, 17, 18, 19}),
-    ("diners", [(300, 305, 3), (36, 36, 2), (38, 39, 2)], {14, 15, 16, 17, 18, 19}),
-    ("jcb", [(3528, 3589, 4)], {16, 17, 18, 19}),
-    ("unionpay", [(62, 62, 2)], {16, 17, 18, 19}),
-    ("maestro", [(5018, 5018, 4), (5020, 5020, 4), (5038, 5038, 4), (5893, 5893, 4),
-                 (6304, 6304, 4), (6759, 6759, 4), (6761, 6763, 4)], {13, 14, 15, 16, 17, 18, 19}),
-]
-
-
-def card_issuer(digits: str) -> str | None:
-    """The network whose prefix and length fit ``digits``, or None."""
-    for name, ranges, lengths in ISSUERS:
-        if len(digits) not in lengths:
-            continue
-        for lo, hi, width in ranges:
-            if len(digits) >= width and lo <= int(digits[:width]) <= hi:
-                return name
-    return None
-
-
-def valid_card(value: str) -> bool:
-    """True for a card number (spaces/dashes ignored): issuer prefix, length and Luhn."""
-    digits = re.sub(r"[\s-]", "", value)
-    return digits.isdigit() and 13 <= len(digits) <= 19 and card_issuer(digits) is not None and luhn_ok(digits)
+def valid_phone(value: str) -> bool:
+    """True for a US (NANP) number in any of the accepted formats."""
+    m = PHONE_RE.fullmatch(value.strip())
+    return bool(m) and nanp_ok(m.group("a1") or m.group("a2"), m.group("ex"))
 
 
 def _card_grouping_ok(value: str) -> bool:
@@ -128,118 +204,218 @@ def _card_grouping_ok(value: str) -> bool:
     return all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4
 
 
-# --- email -----------------------------------------------------------------------
+# --- detectors: (text, context) -> (start, end, score) -------------------------------
 
-EMAIL_RE = re.compile(
-    r"(?<![\w.%+-])"
-    r"([A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*)"
-    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
-    r"(?![\w-])"
-)
+Found = tuple[int, int, str, str, float]  # start, end, label, rule, score
 
 
-def valid_email(value: str) -> bool:
-    m = EMAIL_RE.fullmatch(value)
-    return bool(m) and len(m.group(1)) <= 64 and len(value) <= 254
+def _ssn(text: str, ctx: Context) -> Iterator[tuple[int, int, float]]:
+    for m in SSN_RE.finditer(text):
+        if not valid_ssn(m.group(0)):
+            continue
+        kinds = ctx.kinds(m.start())
+        own = "ssn" in kinds
+        if not own and kinds:  # governed by another label: a part number, a phone, an account
+            continue
+        sep = m.group(2)
+        if not own and sep == "-" and 1 <= int(m.group(3)) <= 12 and 1900 <= int(m.group(4)) <= 2099:
+            continue  # "231-11-2023": a date-like code, unless labelled SSN
+        if sep == "-":
+            score = 0.99 if own else 0.85
+        elif sep == " ":
+            score = 0.95 if own else 0.6
+        elif own:  # nine bare digits: only with a keyword
+            score = 0.8
+        else:
+            continue
+        yield m.start(), m.end(), score
 
 
-# --- phone -----------------------------------------------------------------------
-
-PHONE_RE = re.compile(
-    r"""(?<![\w+.-])
-        (?:\+?1[ .-]?)?                                  # country code
-        (?:\(\s?(?P<a1>\d{3})\s?\)\s?|(?P<a2>\d{3})(?P<s1>[ .-]?))
-        (?P<ex>\d{3})(?P<s2>[ .-]?)(?P<line>\d{4})
-        (?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?         # extension
-        (?![\w-]|\.\d)""",
-    re.X | re.I,
-)
-PHONE_CONTEXT = re.compile(r"\b(?:tel|telephone|phone|ph|cell|mobile|mob|fax|call|direct|office|dial)\b", re.I)
-
-
-def _nanp_ok(area: str, exchange: str) -> bool:
-    if area[0] in "01" or exchange[0] in "01":
-        return False
-    if area[1:] == "11" or exchange[1:] == "11":  # N11 service codes (411, 911, ...)
-        return False
-    return area[1] != "9"  # area codes N9X are reserved for expansion
+def _card(text: str, ctx: Context) -> Iterator[tuple[int, int, float]]:
+    for m in CARD_RE.finditer(text):
+        value = m.group(0)
+        if not (_card_grouping_ok(value) and valid_card(value)):
+            continue
+        kinds = ctx.kinds(m.start())
+        if "payment_card" in kinds:
+            score = 0.99
+        elif NEG in kinds:  # a tracking or order number that happens to pass Luhn
+            continue
+        else:
+            score = 0.9
+        yield m.start(), m.end(), score
 
 
-def valid_phone(value: str) -> bool:
-    """True for a US (NANP) number in any of the accepted formats."""
-    m = PHONE_RE.fullmatch(value.strip())
-    return bool(m) and _nanp_ok(m.group("a1") or m.group("a2"), m.group("ex"))
+def _iban(text: str, ctx: Context) -> Iterator[tuple[int, int, float]]:
+    for m in IBAN_RE.finditer(text):
+        value = m.group(0)
+        # the last group may have run into a following code: drop groups until the length fits
+        while value and not valid_iban(value):
+            cut = value.rfind(" ")
+            if cut < 15:
+                value = ""
+                break
+            value = value[:cut]
+        if value:
+            yield m.start(), m.start() + len(value), 0.99
 
 
-# --- the component ---------------------------------------------------------------
+def _aba(text: str, ctx: Context) -> Iterator[tuple[int, int, float]]:
+    if not ctx.mentions("routing", "aba", "rtn", "transit", "r/t"):
+        return
+    for m in NINE_RE.finditer(text):
+        if valid_aba(m.group(0)) and "aba_routing" in ctx.kinds(m.start()):
+            yield m.start(), m.end(), 0.97
 
-def _context(text: str, start: int, pattern: re.Pattern[str], window: int) -> bool:
-    return pattern.search(text, max(0, start - window), start) is not None
+
+def _account(text: str, ctx: Context) -> Iterator[tuple[int, int, float]]:
+    if not ctx.mentions("account", "acct", "a/c", "checking", "savings"):
+        return
+    for m in ACCOUNT_RE.finditer(text):
+        digits = re.sub(r"[ -]", "", m.group(0))
+        if not 6 <= len(digits) <= 17:
+            continue
+        kinds = ctx.kinds(m.start())
+        if "bank_account" not in kinds:
+            continue
+        # a card or routing number after "account" is what its checksum says it is
+        if valid_card(digits) and "payment_card" in kinds:
+            continue
+        if len(digits) == 9 and valid_aba(digits) and "aba_routing" in kinds:
+            continue
+        yield m.start(), m.end(), 0.9
 
 
-def find_pii(text: str, types: Iterable[str], context_chars: int = 40) -> Iterator[tuple[int, int, str, str, float]]:
+def _phone(text: str, ctx: Context) -> Iterator[tuple[int, int, float]]:
+    for m in PHONE_RE.finditer(text):
+        if not nanp_ok(m.group("a1") or m.group("a2"), m.group("ex")):
+            continue
+        kinds = ctx.kinds(m.start())
+        own = "phone" in kinds
+        if not own and kinds - {"payment_card", "dob"}:  # labelled as something else
+            continue
+        separated = m.group("a1") or m.group("s1") or m.group("s2")
+        if not separated and not own:  # ten bare digits: only with a keyword
+            continue
+        spaced_only = not m.group("a1") and m.group("s1") == " " and m.group("s2") == " "
+        score = 0.97 if own else (0.75 if spaced_only else 0.9)
+        yield m.start(), m.end(), score
+    if "+" in text:
+        for m in INTL_PHONE_RE.finditer(text):
+            n = sum(c.isdigit() for c in m.group(0))
+            if 8 <= n <= 15:
+                yield m.start(), m.end(), 0.95 if "phone" in ctx.kinds(m.start()) else 0.85
+
+
+def _email(text: str, ctx: Context) -> Iterator[tuple[int, int, float]]:
+    if "@" not in text:
+        return
+    for m in EMAIL_RE.finditer(text):
+        if len(m.group(1)) <= 64 and len(m.group(0)) <= 254:
+            yield m.start(), m.end(), 0.95
+
+
+def parse_date(m: re.Match[str]):  # noqa: ANN201
+    g = m.groupdict()
+    if g["m1"]:
+        month, day, year = int(g["m1"]), int(g["d1"]), full_year(int(g["y1"]))
+    elif g["y2"]:
+        month, day, year = int(g["m2"]), int(g["d2"]), int(g["y2"])
+    elif g["mon"]:
+        month, day, year = MONTHS[g["mon"].lower()], int(g["d3"]), int(g["y3"])
+    else:
+        month, day, year = MONTHS[g["mon4"].lower()], int(g["d4"]), int(g["y4"])
+    if not 1900 <= year <= 2100:
+        return None
+    return real_date(year, month, day)
+
+
+def _dob(text: str, ctx: Context) -> Iterator[tuple[int, int, float]]:
+    if not ctx.mentions("dob", "d.o.b", "birth", "born"):
+        return
+    for m in DATE_RE.finditer(text):
+        if "dob" in ctx.kinds(m.start()) and parse_date(m) is not None:
+            yield m.start(), m.end(), 0.95
+
+
+def _passport(text: str, ctx: Context) -> Iterator[tuple[int, int, float]]:
+    if not ctx.mentions("passport"):
+        return
+    for m in PASSPORT_RE.finditer(text):
+        if "passport" in ctx.kinds(m.start()):
+            yield m.start(), m.end(), 0.9
+
+
+def _license(text: str, ctx: Context) -> Iterator[tuple[int, int, float]]:
+    if not ctx.mentions("licen", "dl", "d.l"):
+        return
+    for m in LICENSE_RE.finditer(text):
+        value = m.group(0)
+        digits = sum(c.isdigit() for c in value)
+        if digits < 4 or digits > 16 or value.count("-") > 4:
+            continue
+        if "drivers_license" in ctx.kinds(m.start()):
+            yield m.start(), m.end(), 0.9
+
+
+def _street_address(text: str, ctx: Context) -> Iterator[tuple[int, int, float]]:
+    yield from _address.find_addresses(text)
+
+
+DETECTORS = {
+    "ssn": _ssn, "payment_card": _card, "iban": _iban, "aba_routing": _aba, "bank_account": _account,
+    "phone": _phone, "email": _email, "dob": _dob, "passport": _passport, "drivers_license": _license,
+    "address": _street_address,
+}
+# On equal scores, the type with stronger evidence keeps the characters.
+PRIORITY = {t: i for i, t in enumerate(["iban", "payment_card", "aba_routing", "ssn", "email", "dob", "passport",
+                                         "drivers_license", "bank_account", "phone", "address"])}
+
+
+def expand_types(types: Iterable[str]) -> list[str]:
+    """The protocol's PII types plus the ones they imply, each once, in a stable order."""
+    out: dict[str, None] = {}
+    for t in types:
+        out[t] = None
+        for extra in IMPLIED.get(t, ()):
+            out[extra] = None
+    return list(out)
+
+
+def find_pii(text: str, types: Iterable[str], context_chars: int = 40) -> Iterator[Found]:
     """Validated PII in ``text`` as ``(start, end, label, rule, score)``, in text order.
 
     Usable without spaCy; the component below is a thin wrapper over it.
-    A phone candidate overlapping an SSN, card or email hit is dropped.
+    Where candidates overlap, the higher score keeps the characters.
     """
-    types = set(types)
-    found: list[tuple[int, int, str, str, float]] = []
-    if "ssn" in types:
-        for m in SSN_RE.finditer(text):
-            if not valid_ssn(m.group(0)):
-                continue
-            ctx = _context(text, m.start(), SSN_CONTEXT, context_chars)
-            if m.group(2):
-                score = 0.99 if ctx else 0.85
-            elif ctx:  # nine bare digits: only with a keyword nearby
-                score = 0.8
-            else:
-                continue
-            found.append((m.start(), m.end(), LABELS["ssn"], "pii:ssn", score))
-    if "payment_card" in types:
-        for m in CARD_RE.finditer(text):
-            value = m.group(0)
-            if not (_card_grouping_ok(value) and valid_card(value)):
-                continue
-            score = 0.99 if _context(text, m.start(), CARD_CONTEXT, context_chars) else 0.9
-            found.append((m.start(), m.end(), LABELS["payment_card"], "pii:payment_card", score))
-    if "email" in types and "@" in text:
-        for m in EMAIL_RE.finditer(text):
-            if len(m.group(1)) <= 64 and len(m.group(0)) <= 254:
-                found.append((m.start(), m.end(), LABELS["email"], "pii:email", 0.95))
-    if "phone" in types:
-        taken = [(s, e) for s, e, *_ in found]
-        for m in PHONE_RE.finditer(text):
-            if not _nanp_ok(m.group("a1") or m.group("a2"), m.group("ex")):
-                continue
-            if any(s < m.end() and m.start() < e for s, e in taken):
-                continue
-            ctx = _context(text, m.start(), PHONE_CONTEXT, context_chars)
-            separated = m.group("a1") or m.group("s1") or m.group("s2")
-            if not separated and not ctx:  # ten bare digits: only with a keyword nearby
-                continue
-            spaced_only = not m.group("a1") and m.group("s1") == " " and m.group("s2") == " "
-            score = 0.97 if ctx else (0.75 if spaced_only else 0.9)
-            found.append((m.start(), m.end(), LABELS["phone"], "pii:phone", score))
-    found.sort()
-    return iter(found)
+    ctx = Context(text, context_chars)
+    found: list[tuple[float, int, int, int, str]] = []
+    for t in types:
+        for start, end, score in DETECTORS[t](text, ctx):
+            found.append((score, -PRIORITY[t], start, end, t))
+    found.sort(reverse=True)
+    kept: list[tuple[int, int, str, float]] = []
+    taken: list[tuple[int, int]] = []  # sorted, disjoint
+    for score, _, start, end, t in found:
+        i = bisect.bisect_left(taken, (start, end))
+        if (i > 0 and taken[i - 1][1] > start) or (i < len(taken) and taken[i][0] < end):
+            continue
+        taken.insert(i, (start, end))
+        kept.append((start, end, t, score))
+    kept.sort()
+    return iter([(s, e, LABELS[t], f"pii:{t}", score) for s, e, t, score in kept])
 
 
 class PiiDetector:
     """Writes validated PII hits to ``doc.spans[spans_key]`` (see module doc)."""
 
     def __init__(self, name: str, types: list[str], spans_key: str, context_chars: int):
-        unknown = set(types) - LABELS.keys() - NOT_YET
+        unknown = set(types) - LABELS.keys()
         if unknown:
-            raise ValueError(f"{name}: unknown PII type(s) {sorted(unknown)}; "
-                             f"known: {sorted(LABELS.keys() | NOT_YET)}")
+            raise ValueError(f"{name}: unknown PII type(s) {sorted(unknown)} in the protocol's pii_types; "
+                             f"known: {sorted(LABELS)}")
         self.name = name
-        self.types = [t for t in types if t in LABELS]
-        self.skipped_types = sorted(set(types) & NOT_YET)
-        if self.skipped_types:
-            log.warning("%s: PII type(s) %s are not detected yet; no spans will be proposed for them",
-                        name, ", ".join(self.skipped_types))
+        self.types = expand_types(types)
         self.spans_key = spans_key
         self.context_chars = context_chars
 
@@ -249,14 +425,14 @@ class PiiDetector:
 
     def __call__(self, doc: Doc) -> Doc:
         group = spans.new_group(doc, self.spans_key)
-        for start, end, label, rule, score in find_pii(doc.text, self.types, self.context_chars):
+        for start, end, label, rule, score in find_pii(spans.doc_text(doc), self.types, self.context_chars):
             spans.add(group, start, end, label, rule, score)
         return doc
 
 
 @Language.factory(
     "lpo_pii",
-    default_config={"types": ["ssn", "payment_card", "email", "phone"], "spans_key": "pii", "context_chars": 40},
+    default_config={"types": DEFAULT_TYPES, "spans_key": "pii", "context_chars": 40},
     assigns=["doc.spans"],
 )
 def make_pii(nlp: Language, name: str, types: list[str], spans_key: str, context_chars: int) -> PiiDetector:

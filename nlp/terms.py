@@ -60,7 +60,9 @@ class TermMatcher:
         self.terms: dict[str, str] = {}  # match key -> term as written
         self.exact = PhraseMatcher(nlp.vocab, attr="LOWER")  # single words
         self.wild = Matcher(nlp.vocab)  # phrases and wildcards
-        self.wild_anchors: set[str] = set()  # first word of each: the Matcher is skipped without one
+        self.wild_anchors: set[str] = set()  # first word of each: the Matcher runs around them only
+        self.wild_radius = 1  # the longest wildcard pattern, in tokens
+        self._anchor_re = None
 
     labels = ("TERM",)
 
@@ -86,14 +88,17 @@ class TermMatcher:
                 last = toks[-1]
                 pattern.append({"LOWER": {"REGEX": "^" + re.escape(last)}} if prefix else {"LOWER": last})
             self.wild.add(key, [pattern])
+            self.wild_radius = max(self.wild_radius, len(pattern))
+            self._anchor_re = spans.anchor_regex(self.wild_anchors)
 
     def __call__(self, doc: Doc) -> Doc:
         group = spans.new_group(doc, self.spans_key)
         matches = list(self.exact(doc)) if len(self.exact) else []
-        if self.wild_anchors:
-            lowered = doc.text.lower()
-            if any(a in lowered for a in self.wild_anchors):
-                matches += self.wild(doc)
+        if self._anchor_re is not None:
+            lowered = spans.doc_text(doc).lower()
+            for window in spans.windows(doc, lowered, self._anchor_re, self.wild_radius):
+                matches += [(m.label, m.start, m.end) for m in self.wild(window, as_spans=True)]
+            matches = list(dict.fromkeys(matches))
         vocab = doc.vocab
         for match_id, start, end in sorted(matches, key=lambda m: (m[1], m[2], m[0])):
             span = doc[start:end]

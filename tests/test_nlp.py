@@ -16,12 +16,27 @@ import spacy
 from spacy.language import Language
 from spacy.pipeline.tok2vec import Tok2VecListener
 
+from bench.pretag import corpus
 from lpo.matter import Counsel, Protocol
 from nlp import spans
-from bench.pretag import corpus
-from nlp.pii import find_pii, luhn_ok, valid_card, valid_email, valid_phone, valid_ssn
-from nlp.pipeline import (CONFIG_PATH, MODEL_PACKAGE, ModelMissing, Pretagger, build_pipeline,
-                          model_installed, pretag_config)
+from nlp.pii import (
+    LABELS,
+    find_pii,
+    luhn_ok,
+    valid_card,
+    valid_email,
+    valid_phone,
+    valid_ssn,
+)
+from nlp.pipeline import (
+    CONFIG_PATH,
+    MODEL_PACKAGE,
+    ModelMissing,
+    Pretagger,
+    build_pipeline,
+    model_installed,
+    pretag_config,
+)
 from nlp.privilege import name_variants
 from nlp.terms import parse_term
 
@@ -72,13 +87,13 @@ def rules_nlp() -> Language:
 
 @pytest.fixture(scope="module")
 def rules_tagger() -> Pretagger:
-    return Pretagger(PROTOCOL, model_package=NO_PACKAGE)
+    return Pretagger(PROTOCOL, model_package=NO_PACKAGE, n_process=1)
 
 
 @pytest.fixture(scope="module")
 def model_tagger() -> Pretagger:
     require_model()
-    return Pretagger(PROTOCOL, require_model=True)
+    return Pretagger(PROTOCOL, require_model=True, n_process=1)
 
 
 def hits(nlp: Language, text: str, key: str) -> list[tuple[str, str, str]]:
@@ -98,14 +113,18 @@ def test_config_builds_pipeline_from_registered_components(rules_nlp):
         assert rules_nlp.get_pipe_meta(name).factory == name
     # the config's settings reach the components
     assert rules_nlp.get_pipe("lpo_privilege").threshold == PROTOCOL.privilege_threshold
-    assert rules_nlp.get_pipe("lpo_pii").types == ["ssn", "payment_card", "email", "phone"]
-    assert rules_nlp.get_pipe("lpo_pii").skipped_types == ["bank_account"]
+    # the protocol's types, and iban, which bank_account brings along
+    assert rules_nlp.get_pipe("lpo_pii").types == ["ssn", "payment_card", "bank_account", "iban", "email", "phone"]
 
 
 def test_emitted_labels_are_shown_by_the_review_ui(rules_tagger):
     from lpo.review.config import PRETAG_LABELS
 
-    assert {"PII_SSN", "PII_CARD", "PII_EMAIL", "PII_PHONE", "PRIV_COUNSEL", "PRIV_LEGEND", "TERM"} <= rules_tagger.labels
+    assert {"PII_SSN", "PII_CARD", "PII_BANK", "PII_IBAN", "PII_EMAIL", "PII_PHONE", "PRIV_COUNSEL", "PRIV_LEGEND",
+            "PRIV_ADVICE", "TERM"} <= rules_tagger.labels
+    every = PROTOCOL.model_copy(update={"pii_types": list(LABELS)})
+    assert Pretagger(every, model_package=NO_PACKAGE, n_process=1).labels >= set(LABELS.values())
+    assert set(LABELS.values()) <= PRETAG_LABELS.keys()
     ner_labels = set(spacy.util.load_config(CONFIG_PATH, interpolate=True)["lpo"]["ner_labels"])
     assert rules_tagger.labels | ner_labels <= PRETAG_LABELS.keys()
 
@@ -232,9 +251,9 @@ def test_score_counts_each_kind_once_and_follows_threshold(rules_nlp):
     once = rules_nlp("Privileged & Confidential")._.priv_score
     thrice = rules_nlp("Privileged & Confidential\n" * 3)._.priv_score
     assert once == thrice == 0.6
-    strict = PROTOCOL.model_copy(update={"privilege_threshold": 0.9})
+    strict = PROTOCOL.model_copy(update={"privilege_threshold": 0.95})
     doc = build_pipeline(pretag_config(strict, "rules-only"), strict)(PRIVILEGED_EMAIL)
-    assert 0.5 < doc._.priv_score < 0.9 and doc._.priv_flag is False
+    assert 0.5 < doc._.priv_score < 0.95 and doc._.priv_flag is False
 
 
 # --- search terms ----------------------------------------------------------------
@@ -270,7 +289,7 @@ def test_offsets_slice_the_original_text(rules_tagger):
 
 
 def test_long_text_is_cut_but_offsets_hold():
-    tagger = Pretagger(PROTOCOL, model_package=NO_PACKAGE)
+    tagger = Pretagger(PROTOCOL, model_package=NO_PACKAGE, n_process=1)
     tagger.segment_chars = 500  # small parts, so the test exercises the cuts quickly
     line = "Filler text about pricing and delivery schedules for the quarter.\n"
     text = line * 20 + "SSN 123-45-6789 at the end; ask R. Sanders.\n" + line * 20 + "antitrust\n"
@@ -289,9 +308,62 @@ def test_tag_yields_every_document_in_order(rules_tagger):
     assert out[-1][1:] == ([], 0.0, [])
 
 
+def test_worker_pool_gives_the_same_pretags_in_order(rules_tagger):
+    """Two spawned workers, each with its own pipeline, tag chunks; the parent keeps the order."""
+    items = list(corpus(12_000, seed=9)) + [("EMPTY", "")]
+    serial = list(rules_tagger.tag(items))
+    tagger = Pretagger(PROTOCOL, model_package=NO_PACKAGE, n_process=2)
+    tagger.parallel_min_chars, tagger.chunk_chars = 1, 5_000  # many small chunks over both workers
+    try:
+        assert len(set(tagger.pool().warm_up())) == 1
+        assert list(tagger.tag(items)) == serial
+        small = Pretagger(PROTOCOL, model_package=NO_PACKAGE, n_process=2)
+        assert list(small.tag(items[:2])) == serial[:2] and small._pool is None  # below parallel_min_chars
+    finally:
+        tagger.close()
+
+
+def test_a_dead_worker_is_an_error_and_the_next_run_starts_afresh(rules_tagger):
+    import signal
+
+    items = list(corpus(3_000, seed=4))
+    tagger = Pretagger(PROTOCOL, model_package=NO_PACKAGE, n_process=2)
+    tagger.parallel_min_chars = 1
+    try:
+        tagger.pool().warm_up()
+        os.kill(next(iter(tagger._pool.executor._processes)), signal.SIGKILL)  # a worker we started
+        with pytest.raises(RuntimeError, match="worker process died.*run pre-tagging again"):
+            list(tagger.tag(items))
+        assert tagger._pool is None
+        assert list(tagger.tag(items)) == list(rules_tagger.tag(items))
+    finally:
+        tagger.close()
+
+
+def test_worker_errors_reach_the_caller():
+    tagger = Pretagger(PROTOCOL, model_package=NO_PACKAGE, n_process=2)
+    tagger.parallel_min_chars = 1
+    try:
+        with pytest.raises(TypeError, match="BAD: text must be str"):
+            list(tagger.tag([("OK", "some text"), ("BAD", b"bytes")]))
+    finally:
+        tagger.close()
+
+
+def test_docs_survive_serialisation_for_spacy_multiprocessing(rules_nlp):
+    """nlp.pipe(n_process=2) sends Docs between processes: every lpo attribute must serialise."""
+    from spacy.tokens import Doc
+
+    doc = rules_nlp(PRIVILEGED_EMAIL + "SSN 123-45-6789, antitrust")
+    back = Doc(rules_nlp.vocab).from_bytes(doc.to_bytes())
+    for key in ("pii", "privilege", "terms"):
+        assert spans.hits(back, key) == spans.hits(doc, key)
+    assert back._.priv_score == doc._.priv_score > 0.5
+
+
 def test_rules_only_fallback_reports_mode(caplog):
     with caplog.at_level(logging.WARNING, logger="lpo.nlp"):
-        tagger = Pretagger(PROTOCOL, model_package=NO_PACKAGE)
+        tagger = Pretagger(PROTOCOL, model_package=NO_PACKAGE, n_process=1)
     assert tagger.mode == "rules-only"
     assert tagger.version.endswith("rules-only") and NO_PACKAGE not in tagger.version
     assert "ner" not in tagger.nlp.pipe_names
@@ -318,7 +390,7 @@ def test_model_loads_offline(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", no_network)
     tagger = Pretagger(PROTOCOL, require_model=True)
     assert tagger.mode == "model"
-    assert tagger.version == f"lpo-pretag 0.1 + {MODEL_PACKAGE} 3.8.0"
+    assert tagger.version == f"lpo-pretag 0.2 + {MODEL_PACKAGE} 3.8.0"
     assert tagger.nlp.pipe_names == ["ner", "lpo_pii", "lpo_privilege", "lpo_terms"]
     assert {"PERSON", "ORG", "PII_SSN", "TERM"} <= tagger.labels
     text = "Richard Sanders met the board of Microsoft in New York on May 5, 2021 about the $5 million deal."
@@ -341,7 +413,7 @@ def test_sourced_ner_matches_the_package(model_tagger):
 
 
 def test_ner_sees_only_the_head_of_a_long_document(model_tagger):
-    tagger = Pretagger(PROTOCOL, require_model=True)
+    tagger = Pretagger(PROTOCOL, require_model=True, n_process=1)
     tagger.ner_max_chars = 200
     text = "Richard Sanders met the board of Microsoft in New York.\n" * 10
     [(_, tags, _, _)] = tagger.tag([("D1", text)])

@@ -5,8 +5,14 @@ Two steps, so the heavy one can run in parallel and the numbering stays determin
    storing natives and text in the content store; the node itself is stored there too,
    so what crosses between tasks is a hash, never text.
 2. `register_file` gives each node a control number (stable across re-runs: a document
-   already ingested from the same custodian and path keeps its number) and writes
-   documents and exceptions to the store.
+   already ingested from the same custodian and path keeps its number) and writes the
+   file's documents, exceptions and source-file row in one transaction, so a run killed
+   midway leaves every file either fully registered or not at all.
+
+A file already registered with the same path, size and SHA-256 (and no file-level
+exception) is not extracted again: re-running an ingest adds nothing, and a run
+started again after a crash resumes where it stopped. lpo.ingest.worker runs
+`extract_file` in worker processes with time and memory limits.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +31,7 @@ from pydantic import BaseModel
 from lpo.content import ContentStore
 from lpo.ingest import catalog
 from lpo.ingest.base import DEFAULT_CONTEXT, IngestContext, IngestError, pick
+from lpo.ingest.language import detect_language
 from lpo.models import Document, EmailFields, ProcessingException, SourceFile
 from lpo.store import Store
 
@@ -59,7 +67,14 @@ class FileResult:
     path: str
     sha256: str
     size: int
-    node_sha256: str
+    node_sha256: str | None  # None: registered before with the same size and SHA-256; nothing to do
+
+    @property
+    def unchanged(self) -> bool:
+        return self.node_sha256 is None
+
+
+Known = tuple[str, int]  # (sha256, size) of a file as registered before
 
 
 def list_files(root: Path) -> list[str]:
@@ -99,7 +114,18 @@ def _extract(content: ContentStore, name: str, data: bytes, depth: int, ctx: Ing
     except IngestError as e:
         node.error_reason, node.error_detail = e.reason, e.detail
         return node
+    except MemoryError:
+        node.error_reason = "out_of_memory"
+        node.error_detail = (f"{name}: parsing it needed more memory than a worker may use; raise "
+                             "processing.memory_mb in matter.yaml and ingest again, or process it by hand")
+        return node
+    except Exception as e:  # noqa: BLE001  a parser bug on one member must not lose its family
+        node.error_reason = "corrupt"
+        node.error_detail = (f"{name}: the {ingestor.name} parser failed on it ({type(e).__name__}: {e}); "
+                             "the file is probably damaged: ask the client for a fresh copy")
+        return node
     node.text_sha256 = content.put_text(ex.text)
+    node.language = detect_language(ex.text)
     node.page_count, node.author, node.title = ex.page_count, ex.author, ex.title
     node.created, node.modified, node.email, node.ocr = ex.created, ex.modified, ex.email, ex.ocr
     if ex.children and depth >= ctx.max_depth:
@@ -118,12 +144,81 @@ def _extract(content: ContentStore, name: str, data: bytes, depth: int, ctx: Ing
     return node
 
 
-def extract_file(content: ContentStore, root: Path, rel_path: str, ctx: IngestContext = DEFAULT_CONTEXT) -> FileResult:
-    path = Path(root) / rel_path if Path(root).is_dir() else Path(root)
-    data = path.read_bytes()
-    node = _extract(content, Path(rel_path).name, data, 0, ctx)
+def source_path(root: Path, rel_path: str) -> Path:
+    return Path(root) / rel_path if Path(root).is_dir() else Path(root)
+
+
+def hash_file(path: Path, content: ContentStore | None = None) -> tuple[str, str, str, int]:
+    """SHA-256, MD5, SHA-1 and size, read in blocks so a file larger than memory never is in it.
+    With `content`, the bytes are stored as a native on the way (write, then rename)."""
+    hashes = hashlib.sha256(), hashlib.md5(), hashlib.sha1()
+    size, out, tmp = 0, None, None
+    if content is not None:
+        content.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=content.root, prefix=".tmp-")
+        out = os.fdopen(fd, "wb")
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                for h in hashes:
+                    h.update(block)
+                size += len(block)
+                if out:
+                    out.write(block)
+        sha, md5, sha1 = (h.hexdigest() for h in hashes)
+        if out:
+            out.close()
+            dest = content.path(sha)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, dest)
+            tmp = None
+        return sha, md5, sha1, size
+    finally:
+        if out and not out.closed:
+            out.close()
+        if tmp:
+            os.unlink(tmp)
+
+
+def _put_node(content: ContentStore, rel_path: str, node: ExtractionNode) -> FileResult:
     node_sha = content.put_bytes(node.model_dump_json().encode())
-    return FileResult(path=rel_path, sha256=node.sha256, size=len(data), node_sha256=node_sha)
+    return FileResult(path=rel_path, sha256=node.sha256, size=node.size, node_sha256=node_sha)
+
+
+def failed_file(content: ContentStore, root: Path, rel_path: str, reason: str, detail: str,
+                store_native: bool = True) -> FileResult:
+    """A file whose parsing never returned (timeout, crash, out of memory): an exception node,
+    hashed from the file on disk since the worker that read it is gone."""
+    path = source_path(root, rel_path)
+    try:
+        sha, md5, sha1, size = hash_file(path, content if store_native else None)
+    except OSError:  # gone or unreadable: no hashes to give, still accounted for
+        sha, md5, sha1, size = "", "", "", 0
+    node = ExtractionNode(name=path.name, sha256=sha, md5=md5, sha1=sha1, size=size,
+                          mime_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+                          error_reason=reason, error_detail=detail)
+    return _put_node(content, rel_path, node)
+
+
+def extract_file(content: ContentStore, root: Path, rel_path: str, ctx: IngestContext = DEFAULT_CONTEXT, *,
+                 max_bytes: int | None = None, known: Known | None = None) -> FileResult:
+    """Parse one file into the content store. `known`: its (sha256, size) when registered before;
+    an unchanged file is only hashed. Over `max_bytes` it is hashed, never loaded or parsed."""
+    path = source_path(root, rel_path)
+    size = path.stat().st_size
+    if known is not None and known[1] == size:
+        with open(path, "rb") as f:
+            sha = hashlib.file_digest(f, "sha256").hexdigest()
+        if sha == known[0]:
+            return FileResult(path=rel_path, sha256=sha, size=size, node_sha256=None)
+    if max_bytes is not None and size > max_bytes:
+        return failed_file(content, root, rel_path, "too_large",
+                           f"{rel_path}: {size / 1024**2:,.0f} MB is over the limit of "
+                           f"{max_bytes / 1024**2:,.0f} MB, so it was not opened; raise processing.max_file_mb "
+                           "in matter.yaml and ingest again, or split or process it by hand",
+                           store_native=False)
+    data = path.read_bytes()
+    return _put_node(content, rel_path, _extract(content, path.name, data, 0, ctx))
 
 
 def _walk(node: ExtractionNode, path: str, parent: str | None) -> Iterator[tuple[ExtractionNode, str, str | None]]:
@@ -139,24 +234,50 @@ def thread_id(e: EmailFields | None) -> str | None:
     return "T-" + hashlib.sha1(root.encode()).hexdigest()[:12] if root else None
 
 
+def registered(store: Store, custodian: str) -> dict[str, Known]:
+    """Files of this custodian registered before and read without a file-level exception, by path.
+    A file that was an exception is tried again: a new password or a higher limit may open it."""
+    failed = {e.source_path for e in store.exceptions() if e.custodian == custodian and e.stage == "ingest"}
+    return {sf.path: (sf.sha256, sf.size) for sf in store.source_files()
+            if sf.custodian == custodian and sf.path not in failed}
+
+
 def register_file(store: Store, content: ContentStore, prefix: str, custodian: str, result: FileResult) -> int:
-    """Write one ingested file's documents and exceptions. Returns new documents written."""
+    """Write one ingested file's documents, exceptions and source-file row, all or none.
+    Returns new documents written."""
+    if result.unchanged:
+        return 0
+    with store.transaction():
+        return _register(store, content, prefix, custodian, result)
+
+
+def register_files(store: Store, content: ContentStore, prefix: str, custodian: str,
+                   results: list[FileResult]) -> int:
+    """Register a chunk of files in order, in one transaction: each file whole or not at all, as
+    with register_file, for one commit a chunk instead of one a file. Returns new documents written."""
+    with store.transaction():
+        return sum(_register(store, content, prefix, custodian, r) for r in results if not r.unchanged)
+
+
+def _register(store: Store, content: ContentStore, prefix: str, custodian: str, result: FileResult) -> int:
     node = ExtractionNode.model_validate_json(content.read_bytes(result.node_sha256))
     sf_id = store.upsert_source_file(SourceFile(custodian=custodian, path=result.path, sha256=result.sha256,
                                                 size=result.size))
     if node.error_reason and node.text_sha256 is None:
         # The file itself could not be read: an exception, not a document.
         store.record_exception(ProcessingException(source_file_id=sf_id, custodian=custodian,
-                                                   source_path=result.path, sha256=node.sha256,
+                                                   source_path=result.path, sha256=node.sha256 or None,
                                                    reason=node.error_reason, detail=node.error_detail or ""))
         return 0
     store.clear_exception(custodian, result.path)
+    # A file's documents are registered together: if its top one is new, so are its members.
+    seen_before = store.find_document(custodian, result.path) is not None
     seq = store.next_seq()
     by_path: dict[str, str] = {}
     new: list[Document] = []
     family = None
     for n, path, parent in _walk(node, result.path, None):
-        existing = store.find_document(custodian, path)
+        existing = store.find_document(custodian, path) if seen_before else None
         if existing:
             cn = existing.control_number
         else:

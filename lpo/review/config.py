@@ -37,8 +37,14 @@ PRETAG_LABELS: dict[str, str] = {
     "PII_PHONE": "#f6bd60",
     "PII_EMAIL": "#f6bd60",
     "PII_DOB": "#f6bd60",
+    "PII_IBAN": "#f28482",
+    "PII_ROUTING": "#f6bd60",
+    "PII_PASSPORT": "#f28482",
+    "PII_LICENSE": "#f28482",
+    "PII_ADDRESS": "#f6bd60",
     "PRIV_COUNSEL": "#b5838d",
     "PRIV_LEGEND": "#b5838d",
+    "PRIV_ADVICE": "#b5838d",
     "TERM": "#ffd166",
 }
 

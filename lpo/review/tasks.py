@@ -59,7 +59,11 @@ def _region(text: str, start: int, end: int, what: str) -> str:
 
 
 def pretag_prediction(control_number: str, text: str, pretags: list[PreTag]) -> dict[str, Any] | None:
-    """The pre-tags of one document as one Label Studio prediction on the `pretags` control."""
+    """The pre-tags of one document as one Label Studio prediction on the `pretags` control.
+
+    Offsets stay Python string indices (code points): Label Studio's editor counts a Text
+    region's start/end in code points, not UTF-16 units (tests/test_pretag_labelstudio.py).
+    """
     if not pretags:
         return None
     results = []

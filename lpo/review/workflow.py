@@ -36,13 +36,14 @@ def _doc_date(d: Document) -> datetime:
 def plan_batches(ws: Workspace) -> list[list[str]]:
     """Unrouted documents in batches of about batch_size that never split a family.
 
-    Exact duplicates are not routed: they take the coding of the first copy. Families
+    Exact duplicates are not routed: they take the coding of the first copy; culled
+    documents (de-NIST) are not routed at all. Families
     are ordered by custodian then date (the [Prioritised review] ranking replaces this).
     """
     routed = ws.store.batched(Stage.first_pass)
     families: dict[str, list[Document]] = defaultdict(list)
     for d in ws.store.documents():
-        if d.control_number in routed or d.duplicate_of or d.text_sha256 is None:
+        if d.control_number in routed or d.duplicate_of or d.filtered or d.text_sha256 is None:
             continue
         families[d.family_id].append(d)
     ordered = sorted(families.values(), key=lambda fam: (fam[0].custodian, _doc_date(fam[0]), fam[0].control_number))

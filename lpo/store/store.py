@@ -6,13 +6,16 @@ migrations (lpo/store/migrations), applied when a store is opened.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, Row, String, Text, bindparam, cast, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lpo.models import (AuditEvent, Batch, Document, PreTag, ProcessingException, Production, ProductionDocument,
@@ -46,6 +49,11 @@ def _values(obj: BaseModel, drop: tuple[str, ...] = ("id",)) -> dict:
     return data
 
 
+def _json_present(col):  # noqa: ANN001, ANN202
+    # A JSON column given None holds JSON 'null', not SQL NULL; as text it compares alike on both engines.
+    return func.coalesce(cast(col, Text), "null") != "null"
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
@@ -76,6 +84,7 @@ class Store:
     def __init__(self, url: str, *, migrate_schema: bool = True):
         self.url = url
         self.engine = make_engine(url)
+        self._local = threading.local()  # the open `transaction()` of this thread, if any
         if migrate_schema:
             migrate(self.engine)
 
@@ -87,7 +96,29 @@ class Store:
         self.engine.dispose()
 
     def _tx(self) -> Connection:
-        return self.engine.begin()
+        # Inside `transaction()` a write joins it instead of committing on its own.
+        conn = getattr(self._local, "conn", None)
+        return nullcontext(conn) if conn is not None else self.engine.begin()
+
+    def _read(self) -> Connection:
+        # Inside `transaction()` a read goes through it, and sees its writes.
+        conn = getattr(self._local, "conn", None)
+        return nullcontext(conn) if conn is not None else self.engine.connect()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes in this block commit together or not at all (e.g. ingest registers source files with
+        their documents, exceptions and rows this way). find_document, next_seq and first_with_sha256
+        inside it see its writes; other reads see committed data only."""
+        if getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        with self.engine.begin() as c:
+            self._local.conn = c
+            try:
+                yield
+            finally:
+                self._local.conn = None
 
     # ---- source files and documents (ingest) -------------------------------------------------
 
@@ -106,13 +137,13 @@ class Store:
             return [_row(SourceFile, r) for r in c.execute(select(t.source_files).order_by(t.source_files.c.id))]
 
     def find_document(self, custodian: str, source_path: str) -> Document | None:
-        with self.engine.connect() as c:
+        with self._read() as c:
             r = c.execute(select(t.documents).where(t.documents.c.custodian == custodian,
                                                     t.documents.c.source_path == source_path)).first()
             return _row(Document, r, drop=("seq",)) if r else None
 
     def next_seq(self) -> int:
-        with self.engine.connect() as c:
+        with self._read() as c:
             return (c.execute(select(func.max(t.documents.c.seq))).scalar() or 0) + 1
 
     def add_documents(self, docs: Iterable[Document]) -> int:
@@ -129,7 +160,7 @@ class Store:
         return len(rows)
 
     def first_with_sha256(self, sha256: str) -> str | None:
-        with self.engine.connect() as c:
+        with self._read() as c:
             return c.execute(select(t.documents.c.control_number).where(t.documents.c.sha256 == sha256)
                              .order_by(t.documents.c.seq).limit(1)).scalar()
 
@@ -175,6 +206,74 @@ class Store:
         with self.engine.connect() as c:
             return [_row(ProcessingException, r) for r in
                     c.execute(select(t.processing_exceptions).order_by(t.processing_exceptions.c.id))]
+
+    # ---- culling: duplicates, near-duplicates, threads, de-NIST (lpo.cull) ---------------------
+
+    CULL_FIELDS = ("duplicate_of", "custodians", "email_hash", "near_duplicate_group",
+                   "near_duplicate_similarity", "thread_id", "inclusive", "filtered")
+
+    def _select_documents(self, fields: Sequence[str], emails_only: bool, null: Sequence[str],
+                          not_null: Sequence[str]):  # noqa: ANN202
+        d = t.documents
+        unknown = [f for f in (*fields, *null, *not_null) if f not in d.c]
+        if unknown:
+            raise ValueError(f"documents have no column {unknown[0]!r}")
+        if any(not isinstance(d.c[f].type, (String, Text)) for f in (*null, *not_null)):
+            raise ValueError("null/not_null filters take text columns")
+        q = select(*(d.c[f] for f in dict.fromkeys(["seq", *fields])))
+        if emails_only:
+            q = q.where(_json_present(d.c.email))
+        # Through coalesce, not IS NULL: an index on the column (email_hash, duplicate_of) would
+        # otherwise win over seq's, and each keyset page would sort every match, O(n) a page.
+        for f in null:
+            q = q.where(func.coalesce(d.c[f], "") == "")
+        for f in not_null:
+            q = q.where(func.coalesce(d.c[f], "") != "")
+        return q
+
+    def scan_documents(self, fields: Sequence[str], *, emails_only: bool = False, null: Sequence[str] = (),
+                       not_null: Sequence[str] = (), chunk: int = 2000) -> Iterator[list[Row]]:
+        """Documents in control-number order, `chunk` rows at a time, with the named columns (and seq).
+        Keyset paging (seq > last) holds no cursor open between chunks, so a caller may write
+        between them, and memory holds one chunk whatever the size of the matter."""
+        q = self._select_documents(fields, emails_only, null, not_null)
+        last = -1
+        while True:
+            with self.engine.connect() as c:
+                rows = c.execute(q.where(t.documents.c.seq > last).order_by(t.documents.c.seq).limit(chunk)).all()
+            if not rows:
+                return
+            last = rows[-1].seq
+            yield rows
+
+    def documents_sharing(self, column: str, fields: Sequence[str]) -> list[Row]:
+        """Documents whose `column` value (e.g. sha256, email_hash) another document also has, ordered
+        by that value then control number: the candidates for deduplication, and only those."""
+        d = t.documents
+        col = d.c[column]
+        shared = select(col).where(col.is_not(None)).group_by(col).having(func.count() > 1)
+        q = self._select_documents([column, *fields], False, (), ()).where(col.in_(shared)).order_by(col, d.c.seq)
+        with self.engine.connect() as c:
+            return c.execute(q).all()
+
+    def update_culling(self, changes: Iterable[tuple[str, dict[str, Any]]]) -> int:
+        """Set culling fields: (control_number, {field: value}) pairs, written in one transaction
+        with one executemany per set of fields. Returns the number of documents updated."""
+        d = t.documents
+        groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+        for cn, values in changes:
+            bad = set(values) - set(self.CULL_FIELDS)
+            if bad:
+                raise ValueError(f"update_culling sets only {', '.join(self.CULL_FIELDS)}, not {sorted(bad)}")
+            groups[tuple(sorted(values))].append({"_cn": cn, **{f"v_{k}": v for k, v in values.items()}})
+        n = 0
+        with self._tx() as c:
+            for keys, rows in groups.items():
+                stmt = (update(d).where(d.c.control_number == bindparam("_cn"))
+                        .values({k: bindparam(f"v_{k}", type_=d.c[k].type) for k in keys}))
+                c.execute(stmt, rows)
+                n += len(rows)
+        return n
 
     # ---- pre-tags ------------------------------------------------------------------------------
 
@@ -317,11 +416,28 @@ class Store:
 
     # ---- status --------------------------------------------------------------------------------
 
-    def counts(self) -> dict[str, int]:
-        out = self._table_counts()
+    def counts(self) -> dict[str, Any]:
+        out: dict[str, Any] = self._table_counts()
         out["routed"] = len(self.batched(Stage.first_pass))
         out["qa_sampled"] = len({cn for s in self.qa_samples() for cn in s.control_numbers})
+        out.update(self._culling_counts())
         return out
+
+    def _culling_counts(self) -> dict[str, Any]:
+        d, e = t.documents, t.processing_exceptions
+        groups = select(d.c.near_duplicate_group).where(d.c.near_duplicate_group.is_not(None)) \
+            .group_by(d.c.near_duplicate_group).having(func.count() > 1).subquery()
+        with self.engine.connect() as c:
+            def n(q):  # noqa: ANN001
+                return int(c.execute(q).scalar() or 0)
+            return {
+                "duplicates": n(select(func.count()).select_from(d).where(d.c.duplicate_of.is_not(None))),
+                "near_duplicate_groups": n(select(func.count()).select_from(groups)),
+                "threads": n(select(func.count(func.distinct(d.c.thread_id))).where(_json_present(d.c.email))),
+                "filtered": n(select(func.count()).select_from(d).where(d.c.filtered.is_not(None))),
+                "exceptions_by_reason": {r: int(k) for r, k in c.execute(
+                    select(e.c.reason, func.count()).group_by(e.c.reason).order_by(e.c.reason))},
+            }
 
     def _table_counts(self) -> dict[str, int]:
         with self.engine.connect() as c:
