@@ -78,4 +78,14 @@ def ingest_flow(matter_dir: str, path: str, custodian: str, chunk_size: int = CH
     close_shared_pools()
     ws.store.audit("lpo", "ingest", f"{custodian}:{path}",
                    {"files": len(files), "unchanged": unchanged, "documents_added": added})
-    return {"files": len(files), "unchanged": unchanged, "documents_added": added}
+    culled = cull_matter(str(ws.dir))
+    return {"files": len(files), "unchanged": unchanged, "documents_added": added, "cull": culled}
+
+
+@task(**TASK_OPTS)
+def cull_matter(matter_dir: str) -> dict:
+    """Duplicates, email duplicates, threads, near-duplicates and de-NIST over the whole matter:
+    a new custodian's files can duplicate or continue another's, so it runs after every ingest."""
+    from lpo.cull import cull
+
+    return cull(Workspace.open(matter_dir))

@@ -184,7 +184,11 @@ def status(matter_dir: MatterDir, as_json: Annotated[bool, typer.Option("--json"
     table.add_column("measure")
     table.add_column("count", justify="right")
     for k, v in counts.items():
-        table.add_row(k.replace("_", " "), str(v))
+        if isinstance(v, dict):  # e.g. exceptions by reason: one row each
+            for sub, n in sorted(v.items()):
+                table.add_row(f"  {k.replace('_', ' ')}: {sub}", str(n))
+        else:
+            table.add_row(k.replace("_", " "), str(v))
     console.print(table)
     if counts["files_accounted"] != counts["files_seen"]:
         console.print(f"[bold red]{counts['files_seen'] - counts['files_accounted']} files are not accounted for[/]")

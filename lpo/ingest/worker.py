@@ -41,6 +41,7 @@ from lpo.ingest.manager import FileResult, Known, extract_file, failed_file, sou
 # Imported once by the fork server: workers forked from it start warm (see lpo.ingest.warm).
 PRELOAD = ["lpo.ingest.warm"]
 
+PREFETCH = 2  # jobs sent ahead to a worker: the next file is in its pipe when it finishes one
 WORKER_START_SECONDS = 120  # the first start also starts the fork server and imports the parsers
 
 # Reading and hashing a large file takes time that is not the parser hanging.
@@ -136,7 +137,7 @@ def serve(conn, content_root: str, ctx: IngestContext, limits: Limits, preload: 
     except Exception as e:  # noqa: BLE001  the pool reports it: no file is to blame
         conn.send(f"{type(e).__name__}: {e}")
         return
-    conn.send("ready")
+    conn.send(("ready", _usage()[1]))  # the CPU spent starting is not any file's
     # Grown past half its headroom, a worker starts afresh: fragmentation must not fail the next file.
     recycle_at = _rss_bytes() + (limits.memory_mb * 1024**2 - _vm_bytes()) // 2
     content = ContentStore(content_root)
@@ -183,8 +184,10 @@ class _Job:
 class _Worker:
     proc: multiprocessing.process.BaseProcess
     conn: object
-    job: _Job | None = None
-    deadline: float = 0.0
+    # Sent and not answered, oldest first: the first is being parsed, the others wait in the pipe,
+    # so the worker starts its next file at once instead of waiting for the caller's threads.
+    jobs: deque[_Job] = field(default_factory=deque)
+    deadline: float = 0.0  # of jobs[0]
     killed: bool = False
     cpu: float = 0.0
     leaving: bool = False  # said it exits after its last reply: give it no more work
@@ -294,9 +297,10 @@ class WorkerPool:
                 while self._jobs:
                     self._jobs.popleft().future.cancel()
                 for w in self._workers:
-                    if w.job:
+                    if w.jobs:
                         w.deadline = 0.0
-                        w.job.future.cancel()
+                        for job in w.jobs:
+                            job.future.cancel()
         os.write(self._wake_w, b"c")
         self._thread.join()
 
@@ -316,36 +320,45 @@ class WorkerPool:
         child.close()
         # A worker that cannot start is the installation's fault, not a file's: fail the run, loudly.
         hello = parent.recv() if parent.poll(WORKER_START_SECONDS) else None
-        if hello != "ready":
+        if not (isinstance(hello, tuple) and hello[0] == "ready"):
             proc.kill()
             proc.join()
             raise RuntimeError(f"an ingest worker process could not start ({hello or _signal_name(proc.exitcode)}); "
                                "check the installation (`make setup`) and the processing limits in matter.yaml")
-        w = _Worker(proc, parent)
+        w = _Worker(proc, parent, cpu=hello[1])
         self._workers.append(w)
         return w
 
     def _assign(self) -> None:
+        """Keep every worker PREFETCH jobs deep, starting workers up to the pool's size."""
         while True:
             with self._lock:
                 if not self._jobs:
                     return
-                idle = next((w for w in self._workers if w.job is None and not w.leaving), None)
-                if idle is None and sum(not w.leaving for w in self._workers) >= self.size:
+                live = [w for w in self._workers if not w.leaving]
+                w = min(live, key=lambda w: len(w.jobs), default=None)
+                start = w is None or (w.jobs and len(live) < self.size)  # an idle worker, else a new one
+                if not start and len(w.jobs) >= PREFETCH:
                     return
-            w = idle or self._start_worker()
+            if start:
+                w = self._start_worker()
             with self._lock:
                 if not self._jobs:
                     return
                 job = self._jobs.popleft()
             try:
                 w.conn.send((job.root, job.rel_path, job.known))
-            except OSError:  # died while idle: the job never started
+            except OSError:  # died: nothing sent to it is being parsed any more
                 with self._lock:
                     self._jobs.appendleft(job)
-                self._retire(w)
+                if w.jobs:
+                    self._fail(w)
+                else:
+                    self._retire(w)
                 continue
-            w.job, w.deadline = job, time.monotonic() + job.budget
+            if not w.jobs:
+                w.deadline = time.monotonic() + job.budget
+            w.jobs.append(job)
 
     def _retire(self, w: _Worker) -> None:
         if w.proc.is_alive():
@@ -353,10 +366,14 @@ class WorkerPool:
         w.proc.join()
         w.conn.close()
         self._workers.remove(w)
+        with self._lock:  # sent but never started: another worker takes them, in their order
+            self._jobs.extendleft(reversed(w.jobs))
+        w.jobs.clear()
 
     def _fail(self, w: _Worker) -> None:
         """The worker died or was killed while parsing: its file becomes an exception."""
-        job, name = w.job, w.job.rel_path
+        job = w.jobs.popleft()
+        name = job.rel_path
         self._retire(w)
         self.replaced += 1
         code = w.proc.exitcode
@@ -379,7 +396,9 @@ class WorkerPool:
         self.peak_worker_rss = max(self.peak_worker_rss, peak)
         self.worker_cpu += cpu - w.cpu
         w.cpu = cpu
-        job, w.job = w.job, None
+        job = w.jobs.popleft()
+        if w.jobs:  # it went straight on to the next one
+            w.deadline = time.monotonic() + w.jobs[0].budget
         if isinstance(reply, Failure) and reply.reason == "fatal":
             if not job.future.cancelled():
                 job.future.set_exception(RuntimeError(reply.detail))
@@ -400,8 +419,10 @@ class WorkerPool:
             with self._lock:
                 self._closing = True
             for w in list(self._workers):
-                if w.job and not w.job.future.cancelled():
-                    w.job.future.set_exception(e)
+                for job in w.jobs:
+                    if not job.future.cancelled():
+                        job.future.set_exception(e)
+                w.jobs.clear()
                 self._retire(w)
             with self._lock:
                 for job in self._jobs:
@@ -415,7 +436,7 @@ class WorkerPool:
     def _loop(self) -> None:
         while True:
             self._assign()
-            busy = [w for w in self._workers if w.job]
+            busy = [w for w in self._workers if w.jobs]
             with self._lock:
                 if self._closing and not self._jobs and not busy:
                     break
@@ -424,17 +445,18 @@ class WorkerPool:
                          None if deadline is None else max(0.0, deadline - time.monotonic()))
             if self._wake_r in ready:
                 os.read(self._wake_r, 4096)
-            now = time.monotonic()
             for w in list(self._workers):
-                got = w.job is not None and w.conn in ready and self._reply(w)
-                if w.leaving or w.proc.sentinel in ready or (w.conn in ready and not got):
-                    # Exited or exiting: recycled itself after replying, or died while parsing.
+                got = w.conn in ready and bool(w.jobs) and self._reply(w)
+                if w.conn in ready and w.jobs and not got or w.proc.sentinel in ready:
+                    # Exited: died while parsing, or recycled itself after a reply.
                     w.proc.join(5)
-                    if w.job:
+                    if w.jobs and not (w.leaving and got):
                         self._fail(w)
                     else:
                         self._retire(w)
-                elif w.job and now >= w.deadline:
+                elif w.leaving:
+                    self._retire(w)  # replied and is exiting: what it was sent goes to another
+                elif w.jobs and time.monotonic() >= w.deadline:
                     w.killed = True
                     self._fail(w)
         for w in list(self._workers):
