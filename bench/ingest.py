@@ -26,7 +26,6 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flows.ingest import CHUNK_SIZE
 from lpo.content import ContentStore
 from lpo.ingest import list_files
 from lpo.ingest.manager import register_files
@@ -35,6 +34,8 @@ from lpo.store import Store
 
 CORPORA_PDF = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "pdf"
 MiB = 1024**2
+# flows.ingest.CHUNK_SIZE; not imported: the workers import this module, and flows/ brings Prefect.
+CHUNK_SIZE = 200
 
 
 def self_cpu() -> float:

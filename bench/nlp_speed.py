@@ -1,6 +1,7 @@
 """Throughput of pre-tagging, beside the bare pretrained pipeline and Microsoft Presidio.
 
     .venv/bin/python -m bench.nlp_speed [--mb 2] [--source reuters|generated] [--no-presidio] [--single]
+                                         [--only bare|full|rules|presidio ...]
 
 Prints words per second (whitespace-separated words of input, wall-clock time)
 on the same text in the same run for:
@@ -85,6 +86,8 @@ def main() -> None:
     ap.add_argument("--source", choices=["reuters", "generated"], default=None)
     ap.add_argument("--no-presidio", action="store_true")
     ap.add_argument("--single", action="store_true", help="also measure one process")
+    ap.add_argument("--only", choices=["bare", "full", "rules", "presidio"], action="append",
+                    help="measure only these rows (repeatable); default all")
     args = ap.parse_args()
 
     import spacy
@@ -116,9 +119,10 @@ def main() -> None:
               f"{count} results){note}", flush=True)
 
     with no_network():
+        only = set(args.only or ["bare", "full", "rules", "presidio"])
         if not model_installed(MODEL_PACKAGE):
             print(f"{MODEL_PACKAGE} is not installed (make setup): the model rows are skipped")
-        else:
+        elif "bare" in only:
             full_nlp = spacy.load(MODEL_PACKAGE)
             ner_nlp = spacy.load(MODEL_PACKAGE, exclude=[p for p in full_nlp.pipe_names if p != "ner"])
             print(f"bare pretrained pipeline {MODEL_PACKAGE} {full_nlp.meta['version']}: {full_nlp.pipe_names}")
@@ -130,6 +134,8 @@ def main() -> None:
 
         for mode, package in (("full", MODEL_PACKAGE), ("rules-only", "lpo_no_such_package")):
             if mode == "full" and not model_installed(MODEL_PACKAGE):
+                continue
+            if {"full": "full", "rules-only": "rules"}[mode] not in only:
                 continue
             tagger = Pretagger(protocol(), model_package=package, n_process=2)
             tagger.parallel_min_chars = 0
@@ -150,8 +156,8 @@ def main() -> None:
                            len(d.ents) + sum(len(d.spans[k]) for k in keys)
                            for d in tagger.nlp.pipe(texts, batch_size=64, n_process=2)))
 
-        if args.no_presidio:
-            print("  Presidio: skipped (--no-presidio)")
+        if args.no_presidio or "presidio" not in only:
+            print("  Presidio: skipped")
         elif not model_installed(MODEL_PACKAGE):
             print(f"  Presidio: skipped, {MODEL_PACKAGE} is not installed")
         else:
