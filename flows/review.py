@@ -1,23 +1,23 @@
-"""Route batches to the review sites, wait while people code, collect their decisions."""
+"""Route batches to the review sites, wait while people code, collect their decisions, purge sites."""
 
 from __future__ import annotations
 
 import time
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.common import TASK_OPTS
 from lpo.models import Stage
 from lpo.review import workflow
+from lpo.review.productivity import productivity, productivity_markdown
 from lpo.workspace import Workspace
 
 
 @task(**TASK_OPTS)
 def route_first_pass(matter_dir: str) -> dict:
-    ws = Workspace.open(matter_dir)
-    batches = workflow.route_first_pass(ws)
-    return {"batches": len(batches), "documents": sum(len(b.control_numbers) for b in batches),
-            "site": ws.matter.site(Stage.first_pass.value).name}
+    """Plan, then send every pending batch; a run interrupted mid-route is finished by the next one."""
+    return workflow.route_first_pass(Workspace.open(matter_dir)).as_dict()
 
 
 @flow(name="route")
@@ -30,9 +30,37 @@ def collect_stage(matter_dir: str, stage: str) -> dict:
     return workflow.collect(Workspace.open(matter_dir), Stage(stage))
 
 
+@task(**TASK_OPTS)
+def publish_productivity(matter_dir: str) -> dict:
+    """Reviewer productivity and batch progress as Prefect artifacts (figures and names only, no text)."""
+    data = productivity(Workspace.open(matter_dir).store)
+    if data["reviewers"]:
+        create_table_artifact(key="review-productivity", table=[{k: str(v) for k, v in r.items()}
+                                                                for r in data["reviewers"]],
+                              description="Per reviewer: documents, hours, docs/hour, responsive, privilege "
+                                          "and overturn rates")
+    if data["batches"]:
+        create_markdown_artifact(key="review-progress", markdown=productivity_markdown(data),
+                                 description="Reviewers and batch progress")
+    return {"reviewers": len(data["reviewers"]), "batches": len(data["batches"])}
+
+
 @flow(name="collect")
 def collect_flow(matter_dir: str, stage: str = "first_pass") -> dict:
-    return collect_stage(matter_dir, stage)
+    r = collect_stage(matter_dir, stage)
+    publish_productivity(matter_dir)
+    return r
+
+
+@task(**TASK_OPTS)
+def purge_site_task(matter_dir: str, site: str) -> dict:
+    return workflow.purge(Workspace.open(matter_dir), site)
+
+
+@flow(name="purge-site")
+def purge_flow(matter_dir: str, site: str) -> dict:
+    """Collect, then delete from a review site every project whose coding is complete."""
+    return purge_site_task(matter_dir, site)
 
 
 @task(**{**TASK_OPTS, "retries": 0})
@@ -54,10 +82,11 @@ def await_review(matter_dir: str, stage: str, poll_seconds: float = 15, timeout_
     while True:
         r = collect_stage(matter_dir, stage)
         if r["tasks"] and r["coded"] >= r["tasks"]:
+            publish_productivity(matter_dir)
             return r
         if timeout_seconds is not None and time.monotonic() - started > timeout_seconds:
             raise TimeoutError(f"{stage} review still open after {timeout_seconds:.0f}s: "
                                f"{r['coded']}/{r['tasks']} tasks coded")
-        logger.warning("%s review open: %d/%d tasks coded; checking again in %ss",
-                       stage, r["coded"], r["tasks"], poll_seconds)
+        logger.warning("%s review open: %d/%d tasks coded (%d annotations rejected); checking again in %ss",
+                       stage, r["coded"], r["tasks"], r["rejected"], poll_seconds)
         time.sleep(poll_seconds)

@@ -118,7 +118,11 @@ def route(matter_dir: MatterDir) -> None:
     from flows.review import route_flow
 
     r = route_flow(str(matter_dir))
-    console.print(f"routed {r['documents']} documents in {r['batches']} batches to {r['site']}")
+    where = ", ".join(f"{n} to {site}" for site, n in sorted(r["sites"].items())) or "nothing to send"
+    console.print(f"routed {r['documents']} documents in {r['batches']} batches ({where}); "
+                  f"{r['tasks_imported']} tasks imported"
+                  + (f", {r['duplicates_removed']} duplicate tasks removed" if r["duplicates_removed"] else "")
+                  + (f", {r['retries']} retries while a site was unreachable" if r["retries"] else ""))
 
 
 @app.command()
@@ -129,8 +133,38 @@ def collect(matter_dir: MatterDir,
     from flows.review import collect_flow
 
     r = collect_flow(str(matter_dir), stage)
-    console.print(f"collected {stage}: {r['inserted']} new, {r['updated']} updated decisions; "
-                  f"{r['coded']}/{r['tasks']} tasks coded")
+    console.print(f"collected {stage}: {r['inserted']} new, {r['updated']} updated, {r['retracted']} retracted "
+                  f"decisions; {r['coded']}/{r['tasks']} tasks coded")
+    for rej in r["rejections"]:
+        console.print(f"[red]rejected[/] {rej['control_number']} ({rej['reviewer']}, {rej['batch']}): {rej['reason']}")
+    if r["rejections"]:
+        console.print(f"[bold red]{len(r['rejections'])} annotations were refused and not stored[/]: the reviewer "
+                      f"must correct them in Label Studio, then collect again")
+
+
+@app.command()
+def purge(matter_dir: MatterDir, site: Annotated[str, typer.Option(help="review site name from matter.yaml")]
+          ) -> None:
+    """Delete from a review site the projects whose coding is complete and collected."""
+    _ws(matter_dir)
+    from flows.review import purge_flow
+
+    r = purge_flow(str(matter_dir), site)
+    console.print(f"purged {len(r['purged'])} projects from {r['site']}: {', '.join(r['purged']) or '-'}")
+    for name, why in r["kept"].items():
+        console.print(f"  kept {name}: {why}")
+
+
+@app.command()
+def invite(matter_dir: MatterDir, site: Annotated[str, typer.Option(help="review site name from matter.yaml")]
+           ) -> None:
+    """Print the sign-up link for reviewers of a site's pool (sign-up without it is off)."""
+    ws = _ws(matter_dir)
+    from lpo.review.people import invite_token
+
+    s = ws.matter.site_named(site)
+    console.print(f"{s.url.rstrip('/')}/user/signup/?token={invite_token(s.url, s.token())}  "
+                  f"(pool {s.pool_name}: whoever signs up here can read every document on this site)")
 
 
 @app.command()
@@ -152,6 +186,47 @@ def produce(matter_dir: MatterDir, out: Annotated[Path, typer.Option(help="produ
     r = produce_flow(str(matter_dir), str(out))
     console.print(f"produced volume {r['volume']}: {r['documents']} documents, {r['pages']} pages, "
                   f"{r['begin_bates']}-{r['end_bates']}; {r['withheld']} withheld on the privilege log")
+    for note in r.get("notes", []):
+        console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+    if r.get("held"):
+        console.print(f"[yellow]{len(r['held'])} documents held back[/] (families wait for them): "
+                      + "; ".join(f"{cn}: {why}" for cn, why in list(r["held"].items())[:10]), soft_wrap=True)
+
+
+@app.command("privilege-log")
+def privilege_log(matter_dir: MatterDir, out: Annotated[Path, typer.Option(
+        help="draft log to write: .xlsx (default) or .csv")] = Path("privilege_log_draft.xlsx")) -> None:
+    """Write the privilege log the next production would deliver, for attorneys to review first."""
+    ws = _ws(matter_dir)
+    from lpo.production.selection import draft_privilege_log
+
+    n = draft_privilege_log(ws, out)
+    console.print(f"wrote {n} privilege-log rows to {out}")
+
+
+@app.command("verify-production")
+def verify_production(out: Annotated[Path, typer.Argument(
+        help="a delivered production: a volume folder (with manifest.json) or the folder holding volumes")]) -> None:
+    """Re-check a delivered production against its manifests: missing, extra or altered files."""
+    from lpo.production.manifest import verify_production as verify
+
+    if not out.exists():
+        _fail(f"{out} does not exist")
+    checks = verify(out)
+    if not checks:
+        _fail(f"{out}: no production volume found (a volume folder holds manifest.json)")
+    table = Table(title=f"Production {out}")
+    for col in ("volume", "files", "Bates range", "result"):
+        table.add_column(col)
+    for c in checks:
+        table.add_row(c.volume.name, str(c.files), "-".join(x for x in c.bates if x),
+                      "[green]ok[/]" if c.ok else f"[bold red]{len(c.problems)} problems[/]")
+    console.print(table)
+    for c in checks:
+        for problem in c.problems:
+            console.print(f"[bold red]{c.volume.name}:[/] {problem}", soft_wrap=True)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -168,8 +243,10 @@ def exceptions(matter_dir: MatterDir, csv: Annotated[bool, typer.Option("--csv",
 
 
 def status_counts(matter_dir: Path) -> dict:
+    from lpo.review.productivity import productivity
+
     ws = _ws(matter_dir)
-    return {"matter": ws.matter.name, **ws.store.counts()}
+    return {"matter": ws.matter.name, **ws.store.counts(), **productivity(ws.store)}
 
 
 @app.command()
@@ -180,6 +257,7 @@ def status(matter_dir: MatterDir, as_json: Annotated[bool, typer.Option("--json"
     if as_json:
         sys.stdout.write(json.dumps(counts) + "\n")
         return
+    reviewers, batches = counts.pop("reviewers"), counts.pop("batches")
     table = Table(title=f"Matter {counts.pop('matter')}")
     table.add_column("measure")
     table.add_column("count", justify="right")
@@ -190,8 +268,31 @@ def status(matter_dir: MatterDir, as_json: Annotated[bool, typer.Option("--json"
         else:
             table.add_row(k.replace("_", " "), str(v))
     console.print(table)
+    _print_review(reviewers, batches)
     if counts["files_accounted"] != counts["files_seen"]:
         console.print(f"[bold red]{counts['files_seen'] - counts['files_accounted']} files are not accounted for[/]")
+
+
+def _print_review(reviewers: list[dict], batches: list[dict]) -> None:
+    if reviewers:
+        t = Table(title="Reviewers (first pass)")
+        for col in ("reviewer", "docs", "hours", "docs/hour", "responsive", "privileged", "QA'd", "overturned"):
+            t.add_column(col, justify="left" if col == "reviewer" else "right")
+        for r in reviewers:
+            over = "-" if r["overturn_rate"] is None else f"{r['overturn_rate']:.0%} of {r['qa_checked']}"
+            t.add_row(r["reviewer"], str(r["documents"]), "-" if r["hours"] is None else f"{r['hours']:.2f}",
+                      "-" if r["docs_per_hour"] is None else f"{r['docs_per_hour']:.0f}",
+                      f"{r['responsive_rate']:.0%}", f"{r['privilege_rate']:.0%}", str(r["qa_checked"]), over)
+        console.print(t)
+    if batches:
+        t = Table(title="Batches")
+        for col in ("batch", "site", "docs", "coded", "progress", "rejected", "state"):
+            t.add_column(col, justify="right" if col in ("docs", "coded", "rejected") else "left")
+        for b in batches:
+            bar = "#" * round(b["percent"] / 10)
+            t.add_row(b["batch"], b["site"], str(b["documents"]), str(b["coded"]),
+                      f"{bar:<10} {b['percent']:.0f}%", str(b["rejected"] or ""), b["state"])
+        console.print(t)
 
 
 @app.command()

@@ -63,15 +63,15 @@ def truth_lookup(truth_path: str | Path) -> Callable[[dict], dict | None]:
 
 def simulate_stage(ws: Workspace, stage: Stage, truth_path: str) -> int:
     from lpo.review.simulate import SimulatedAttorney, SimulatedReviewers
-    from lpo.review.workflow import site_client
+    from lpo.review.workflow import Sites
 
-    _, client = site_client(ws, stage)
+    sites = Sites(ws)
     people = SimulatedReviewers(truth_lookup(truth_path)) if stage is Stage.first_pass \
         else SimulatedAttorney(truth_lookup(truth_path))
     coded = 0
     for b in ws.store.batches(stage):
-        if b.project_id is not None:
-            coded += people.code_project(client, b.project_id).annotated
+        if b.project_id is not None and b.purged_at is None:
+            coded += people.code_project(sites.client(b.site), b.project_id).annotated
     return coded
 
 

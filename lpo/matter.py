@@ -38,9 +38,17 @@ class IssueCode(Strict):
     description: str
 
 
+class PrivilegeExamples(Strict):
+    """What counsel means by privileged here, shown to reviewers with the instructions."""
+
+    privileged: list[str] = Field(default_factory=list, description="e.g. 'Email to outside counsel asking ...'")
+    not_privileged: list[str] = Field(default_factory=list, description="e.g. 'A lawyer copied on a sales update'")
+
+
 class Protocol(Strict):
     instructions: str = Field(description="shown to reviewers as the Label Studio project's instructions")
     issue_codes: list[IssueCode] = Field(default_factory=list)
+    privilege_examples: PrivilegeExamples = Field(default_factory=PrivilegeExamples)
     counsel: Counsel = Field(default_factory=Counsel)
     search_terms: list[str] = Field(default_factory=list)
     pii_types: list[str] = Field(default_factory=lambda: ["ssn", "payment_card", "bank_account", "email", "phone"])
@@ -82,6 +90,16 @@ class ProductionConfig(Strict):
     prefix: str = Field(description="Bates prefix, e.g. 'ACME'")
     start: int = Field(default=1, ge=0)
     padding: int = Field(default=8, ge=1, le=12)
+    image_format: Literal["tiff", "pdf"] = Field(
+        default="tiff", description="tiff: single-page Group 4 TIFFs (the classic image load); pdf: one "
+        "searchable PDF per document, text kept and redactions burned in")
+    dat_encoding: Literal["utf-8", "cp1252"] = Field(
+        default="utf-8", description="DAT encoding: utf-8 (written with a BOM) or cp1252 for older Concordance")
+    volume_max_mb: float | None = Field(default=None, gt=0, description="cap on a volume's size; families are "
+                                        "never split, so a single larger family gets a volume of its own")
+    nonresponsive_family_members: Literal["slip_sheet", "produce"] = Field(
+        default="slip_sheet", description="members of a responsive family coded not responsive: a slip sheet "
+        "keeps the family's Bates range whole, or produce them in full (family completeness)")
 
     @field_validator("prefix")
     @classmethod
@@ -96,6 +114,12 @@ class ReviewSite(Strict):
     url: str = Field(description="Label Studio base URL, e.g. http://localhost:8080")
     token_env: str = Field(description="name of the environment variable holding the site's API token")
     role: Literal["first_pass", "qa"]
+    pool: str | None = Field(default=None, description="the reviewer pool this instance serves (its isolation "
+                             "boundary: every user of an instance can read all of it); default: the site name")
+
+    @property
+    def pool_name(self) -> str:
+        return self.pool or self.name
 
     def token(self) -> str:
         tok = os.environ.get(self.token_env)
@@ -103,6 +127,48 @@ class ReviewSite(Strict):
             raise MatterError(f"review site {self.name!r}: environment variable {self.token_env} is not set; "
                               f"export it with the Label Studio API token of {self.url}")
         return tok
+
+
+class RoutingRule(Strict):
+    """Send a family (with its thread and near-duplicates) to a pool when any member matches every criterion given."""
+
+    pool: str
+    languages: list[str] = Field(default_factory=list, description="ISO 639-1 codes, e.g. ['de', 'fr']")
+    custodians: list[str] = Field(default_factory=list)
+    privilege_score_at_least: float | None = Field(default=None, ge=0, le=1,
+                                                   description="pre-tag privilege score, e.g. to an onshore pool")
+
+    @model_validator(mode="after")
+    def _some_criterion(self):
+        if not (self.languages or self.custodians or self.privilege_score_at_least is not None):
+            raise ValueError(f"routing rule for pool {self.pool!r} has no criterion; give languages, custodians "
+                             f"or privilege_score_at_least (documents no rule takes go to the first first-pass site)")
+        return self
+
+
+class ElasticsearchConfig(Strict):
+    url: str = Field(default="http://localhost:9200", description="used when the url_env variable is not set")
+    url_env: str | None = Field(default="LPO_ES_URL", description="environment variable holding the URL")
+    username: str | None = Field(default="elastic", description="basic auth user (with password_env)")
+    password_env: str | None = Field(default="LPO_ES_PASSWORD", description="environment variable holding "
+                                     "the password; credentials never live in matter.yaml")
+    api_key_env: str | None = Field(default=None, description="environment variable holding an API key "
+                                    "(used instead of username and password when set)")
+    index_prefix: str = Field(default="lpo", pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                              description="indices and aliases are named <prefix>-<matter>[-prod-<volume>]")
+    replicas: int = Field(default=0, ge=0, description="replica shards per index (0 on a single node)")
+
+    def resolved_url(self) -> str:
+        return (os.environ.get(self.url_env) if self.url_env else None) or self.url
+
+    def secret(self, env: str | None) -> str | None:
+        return os.environ.get(env) if env else None
+
+
+class SearchConfig(Strict):
+    engine: Literal["fts5", "elasticsearch"] = Field(
+        default="fts5", description="fts5: an SQLite file in the matter folder; elasticsearch: a cluster")
+    elasticsearch: ElasticsearchConfig = Field(default_factory=ElasticsearchConfig)
 
 
 class Matter(Strict):
@@ -115,13 +181,22 @@ class Matter(Strict):
     qa: QAConfig = Field(default_factory=QAConfig)
     production: ProductionConfig
     review_sites: list[ReviewSite] = Field(default_factory=list)
+    routing: list[RoutingRule] = Field(default_factory=list, description="first rule that matches decides the "
+                                       "pool; otherwise the first first-pass site's pool")
     store_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite file in the matter")
+    search: SearchConfig = Field(default_factory=SearchConfig)
 
     @model_validator(mode="after")
     def _sites(self):
         names = [s.name for s in self.review_sites]
         if len(names) != len(set(names)):
             raise ValueError("review_sites: each site needs a distinct name")
+        pools = [s.pool_name for s in self.review_sites if s.role == "first_pass"]
+        if len(pools) != len(set(pools)):
+            raise ValueError("review_sites: two first-pass sites serve the same pool; a pool is one instance")
+        for rule in self.routing:
+            if rule.pool not in pools:
+                raise ValueError(f"routing: pool {rule.pool!r} is served by no first-pass site (pools: {pools})")
         return self
 
     @property
@@ -129,10 +204,24 @@ class Matter(Strict):
         return self.control_prefix or self.production.prefix
 
     def site(self, role: str) -> ReviewSite:
+        """The first site with this role (the QA site; the default first-pass pool)."""
         for s in self.review_sites:
             if s.role == role:
                 return s
         raise MatterError(f"review_sites: no site with role {role!r}; add one to matter.yaml")
+
+    def site_named(self, name: str) -> ReviewSite:
+        for s in self.review_sites:
+            if s.name == name:
+                return s
+        raise MatterError(f"review_sites: no site named {name!r} (sites: {[s.name for s in self.review_sites]}); "
+                          f"it was removed from matter.yaml after batches were routed to it")
+
+    def site_for_pool(self, pool: str) -> ReviewSite:
+        for s in self.review_sites:
+            if s.role == "first_pass" and s.pool_name == pool:
+                return s
+        raise MatterError(f"review_sites: no first-pass site serves pool {pool!r}")
 
 
 def _explain(err: ValidationError, path: Path) -> str:

@@ -142,6 +142,10 @@ class Batch(Record):
     project_id: int | None = None
     control_numbers: list[str]
     created_at: datetime = Field(default_factory=utcnow)
+    pool: str | None = Field(default=None, description="the reviewer pool the batch is routed to")
+    routed_at: datetime | None = Field(default=None, description="every task is on the site; None while planned")
+    purged_at: datetime | None = Field(default=None, description="its project was deleted from the site after "
+                                                                  "every decision was collected")
 
 
 class RedactionSpan(Record):
@@ -171,6 +175,32 @@ class ReviewDecision(Record):
     task_id: int
     annotation_id: int = Field(description="with site, the identity of this decision: collect is idempotent on it")
     batch: str | None = None
+    lead_time: float | None = Field(default=None, description="seconds the reviewer spent on the task (Label Studio)")
+    collected_at: datetime | None = None
+    superseded_at: datetime | None = Field(default=None, description="a later version of the same annotation "
+                                                                      "replaced this one (history kept)")
+    retracted_at: datetime | None = Field(default=None, description="the annotation was deleted in Label Studio")
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_at is None and self.retracted_at is None
+
+
+class CollectRejection(Record):
+    """An annotation collect refused (unknown choice, missing required field, bad span): nothing of it is stored."""
+
+    id: int | None = None
+    site: str
+    project_id: int
+    task_id: int
+    annotation_id: int
+    control_number: str | None = None
+    reviewer: str | None = None
+    batch: str | None = None
+    stage: Stage
+    reason: str
+    annotation_updated_at: str | None = Field(default=None, description="the version refused, as Label Studio said")
+    at: datetime = Field(default_factory=utcnow)
 
 
 class QASample(Record):
@@ -224,5 +254,5 @@ class AuditEvent(Record):
 # Every model whose JSON Schema is checked in under schemas/.
 SCHEMA_MODELS: list[type[BaseModel]] = [
     Custodian, SourceFile, EmailFields, Document, ProcessingException, PreTag, Batch,
-    RedactionSpan, ReviewDecision, QASample, Production, ProductionDocument, AuditEvent,
+    RedactionSpan, ReviewDecision, CollectRejection, QASample, Production, ProductionDocument, AuditEvent,
 ]

@@ -1,9 +1,10 @@
 """Collect: reviewers' annotations (a Label Studio JSON snapshot) back into typed decisions.
 
 One ReviewDecision per submitted annotation; skipped (cancelled) annotations are not
-decisions. (site, annotation_id) identifies a decision, so collecting twice is safe.
-Anything the configs in review_ui_config/ cannot produce is a ValueError naming the
-task and control number: a silent guess here would end up in a production.
+decisions. (site, annotation_id, updated_at) identifies a version of a decision, so
+collecting twice is safe. Anything the configs in review_ui_config/ cannot produce, or
+the protocol does not allow, is refused whole with a reason naming the task, document
+and field (a CollectRejection): a silent guess here would end up in a production.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from lpo.models import Designation, Privilege, RedactionSpan, ReviewDecision, Stage
+from lpo.models import CollectRejection, Designation, Privilege, RedactionSpan, ReviewDecision, Stage
 from lpo.review import config as c
 
 _FIRST_PASS_CONTROLS = {c.PRETAGS, c.REDACT, c.RESPONSIVE, c.PRIVILEGE, c.ISSUES, c.DESIGNATION, c.NOTE}
@@ -123,76 +124,122 @@ def _first_pass_fallback(data: dict[str, Any], where: str) -> dict[str, Any]:
     return fp
 
 
-def decisions_from_export(tasks_json: list[dict[str, Any]], site: str, stage: Stage,
-                          users: Mapping[int, str] | None = None) -> list[ReviewDecision]:
-    """One ReviewDecision per submitted annotation in a Label Studio JSON export.
+def _decision(task: dict[str, Any], ann: dict[str, Any], site: str, stage: Stage, users: Mapping[int, str],
+              issue_codes: set[str] | None) -> ReviewDecision:
+    """One submitted annotation as a decision; ValueError (naming task, document and field) if malformed."""
+    task_id = task["id"]
+    data = task.get("data") or {}
+    cn = data.get("control_number")
+    where = f"task {task_id} ({cn}), annotation {ann.get('id')}"
+    if not cn:
+        raise ValueError(f"task {task_id}: data has no control_number; not an lpo review task")
+    text = data.get(c.TEXT)
+    if not isinstance(text, str):
+        raise ValueError(f"task {task_id} ({cn}): data has no text")
+    if not isinstance(ann.get("id"), int):
+        raise ValueError(f"{where}: annotation has no id")
+    project_id = ann.get("project") or task.get("project")
+    if not isinstance(project_id, int):
+        raise ValueError(f"{where}: no project id in the export")
+    allowed = _FIRST_PASS_CONTROLS if stage is Stage.first_pass else _QA_CONTROLS
+    parsed = _Annotation(where, text, ann.get("result") or [], allowed)
+    responsive = parsed.one(c.RESPONSIVE, c.RESPONSIVE_FROM_CHOICE)
+    privilege = parsed.one(c.PRIVILEGE, c.PRIVILEGE_FROM_CHOICE)
+    issues = parsed.many(c.ISSUES)
+    if issues and issue_codes is not None:
+        unknown = sorted(set(issues) - issue_codes)
+        if unknown:
+            raise ValueError(f"{where}: issue codes {unknown} are not in the matter's protocol "
+                             f"({sorted(issue_codes)})")
+    designation = parsed.one(c.DESIGNATION, c.DESIGNATION_FROM_CHOICE)
+    redactions = parsed.redactions
+    lead = ann.get("lead_time")
+    common = dict(
+        control_number=cn, stage=stage, reviewer=_reviewer(ann, users, where), decided_at=_when(ann, where),
+        site=site, project_id=project_id, task_id=task_id, annotation_id=ann["id"],
+        batch=data.get("batch") or None, lead_time=float(lead) if isinstance(lead, (int, float)) else None,
+    )
+    if stage is Stage.first_pass:
+        if responsive is None:
+            raise ValueError(f"{where}: no {c.RESPONSIVE!r} choice; every first-pass coding needs one")
+        if privilege is Privilege.partial and not any(r.reason == "privileged" for r in redactions):
+            raise ValueError(f"{where}: coded {c.PRIVILEGE_CHOICES[Privilege.partial]!r} with no redaction labelled "
+                             f"{c.REDACTION_REASONS['privileged']!r}; mark the privileged passages to redact")
+        return ReviewDecision(
+            **common, responsive=responsive, privilege=privilege or Privilege.not_privileged,
+            issue_codes=issues or [], redactions=redactions, designation=designation,
+            note=parsed.texts.get(c.NOTE), overturned=None,
+        )
+    outcome = parsed.one(c.QA_OUTCOME, {c.QA_CONFIRM: False, c.QA_OVERTURN: True})
+    if outcome is None:
+        raise ValueError(f"{where}: no {c.QA_OUTCOME!r} choice; a QA decision must Confirm or Overturn")
+    fp = _first_pass_fallback(data, where)
+    try:
+        fp_privilege = Privilege(fp.get("privilege") or Privilege.not_privileged.value)
+        fp_designation = Designation(fp["designation"]) if fp.get("designation") else None
+        fp_redactions = [RedactionSpan.model_validate(r) for r in fp.get("redactions") or []]
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{where}: first_pass coding in the task data is malformed: {e}") from None
+    return ReviewDecision(
+        **common,
+        responsive=responsive if responsive is not None else fp.get("responsive"),
+        privilege=privilege if privilege is not None else fp_privilege,
+        issue_codes=issues if issues is not None else sorted(fp.get("issue_codes") or []),
+        redactions=redactions if redactions else fp_redactions,
+        designation=designation if designation is not None else fp_designation,
+        note=parsed.texts.get(c.QA_REASON),
+        overturned=outcome,
+    )
 
-    `users` maps user id -> email for exports whose `completed_by` is an id rather than an object.
-    For QA, a corrected field the attorney left empty keeps the first-pass value from the task data.
+
+def _who(ann: dict[str, Any], users: Mapping[int, str]) -> str | None:
+    who = ann.get("completed_by")
+    if isinstance(who, dict):
+        return who.get("email") or None
+    return users.get(who) if isinstance(who, int) else None
+
+
+def parse_export(tasks_json: list[dict[str, Any]], site: str, stage: Stage, users: Mapping[int, str] | None = None,
+                 issue_codes: list[str] | None = None) -> tuple[list[ReviewDecision], list[CollectRejection]]:
+    """Every submitted annotation of a Label Studio JSON export: a decision, or a rejection with its reason.
+
+    An annotation is taken whole or not at all; one malformed annotation does not stop the others.
+    `users` maps user id -> email for exports whose `completed_by` is an id rather than an object;
+    `issue_codes` (the protocol's) makes an unknown issue code a rejection. For QA, a corrected
+    field the attorney left empty keeps the first-pass value from the task data.
     """
     stage = Stage(stage)
     users = users or {}
-    allowed = _FIRST_PASS_CONTROLS if stage is Stage.first_pass else _QA_CONTROLS
+    codes = set(issue_codes) if issue_codes is not None else None
     out: list[ReviewDecision] = []
+    rejected: list[CollectRejection] = []
     for task in tasks_json:
-        if not isinstance(task, dict) or "id" not in task:
+        if not isinstance(task, dict) or not isinstance(task.get("id"), int):
             raise ValueError(f"export item is not a Label Studio task: {str(task)[:200]}")
-        task_id = task["id"]
-        data = task.get("data") or {}
-        cn = data.get("control_number")
-        if not cn:
-            raise ValueError(f"task {task_id}: data has no control_number; not an lpo review task")
-        text = data.get(c.TEXT)
-        if not isinstance(text, str):
-            raise ValueError(f"task {task_id} ({cn}): data has no text")
         for ann in task.get("annotations") or []:
-            where = f"task {task_id} ({cn}), annotation {ann.get('id')}"
-            if ann.get("was_cancelled"):
+            if not isinstance(ann, dict) or ann.get("was_cancelled"):
                 continue
-            if not isinstance(ann.get("id"), int):
-                raise ValueError(f"{where}: annotation has no id")
-            project_id = ann.get("project") or task.get("project")
-            if not isinstance(project_id, int):
-                raise ValueError(f"{where}: no project id in the export")
-            parsed = _Annotation(where, text, ann.get("result") or [], allowed)
-            responsive = parsed.one(c.RESPONSIVE, c.RESPONSIVE_FROM_CHOICE)
-            privilege = parsed.one(c.PRIVILEGE, c.PRIVILEGE_FROM_CHOICE)
-            issues = parsed.many(c.ISSUES)
-            designation = parsed.one(c.DESIGNATION, c.DESIGNATION_FROM_CHOICE)
-            redactions = parsed.redactions
-            common = dict(
-                control_number=cn, stage=stage, reviewer=_reviewer(ann, users, where), decided_at=_when(ann, where),
-                site=site, project_id=project_id, task_id=task_id, annotation_id=ann["id"],
-                batch=data.get("batch") or None,
-            )
-            if stage is Stage.first_pass:
-                if responsive is None:
-                    raise ValueError(f"{where}: no {c.RESPONSIVE!r} choice; every first-pass coding needs one")
-                out.append(ReviewDecision(
-                    **common, responsive=responsive, privilege=privilege or Privilege.not_privileged,
-                    issue_codes=issues or [], redactions=redactions, designation=designation,
-                    note=parsed.texts.get(c.NOTE), overturned=None,
-                ))
-                continue
-            outcome = parsed.one(c.QA_OUTCOME, {c.QA_CONFIRM: False, c.QA_OVERTURN: True})
-            if outcome is None:
-                raise ValueError(f"{where}: no {c.QA_OUTCOME!r} choice; a QA decision must Confirm or Overturn")
-            fp = _first_pass_fallback(data, where)
             try:
-                fp_privilege = Privilege(fp.get("privilege") or Privilege.not_privileged.value)
-                fp_designation = Designation(fp["designation"]) if fp.get("designation") else None
-                fp_redactions = [RedactionSpan.model_validate(r) for r in fp.get("redactions") or []]
-            except (ValueError, TypeError) as e:
-                raise ValueError(f"{where}: first_pass coding in the task data is malformed: {e}") from None
-            out.append(ReviewDecision(
-                **common,
-                responsive=responsive if responsive is not None else fp.get("responsive"),
-                privilege=privilege if privilege is not None else fp_privilege,
-                issue_codes=issues if issues is not None else sorted(fp.get("issue_codes") or []),
-                redactions=redactions if redactions else fp_redactions,
-                designation=designation if designation is not None else fp_designation,
-                note=parsed.texts.get(c.QA_REASON),
-                overturned=outcome,
-            ))
+                out.append(_decision(task, ann, site, stage, users, codes))
+            except ValueError as e:
+                if not isinstance(ann.get("id"), int):
+                    raise
+                data = task.get("data") or {}
+                project_id = ann.get("project") or task.get("project")
+                rejected.append(CollectRejection(
+                    site=site, project_id=project_id if isinstance(project_id, int) else -1, task_id=task["id"],
+                    annotation_id=ann["id"], control_number=data.get("control_number"), reviewer=_who(ann, users),
+                    batch=data.get("batch") or None, stage=stage, reason=str(e),
+                    annotation_updated_at=str(ann.get("updated_at") or ann.get("created_at") or "") or None))
     out.sort(key=lambda d: (d.control_number, d.annotation_id))
-    return out
+    return out, rejected
+
+
+def decisions_from_export(tasks_json: list[dict[str, Any]], site: str, stage: Stage,
+                          users: Mapping[int, str] | None = None,
+                          issue_codes: list[str] | None = None) -> list[ReviewDecision]:
+    """Strict form of parse_export: the first malformed annotation is a ValueError with its reason."""
+    decisions, rejected = parse_export(tasks_json, site, stage, users, issue_codes)
+    if rejected:
+        raise ValueError(rejected[0].reason)
+    return decisions

@@ -132,6 +132,15 @@ def instructions_html(protocol: Protocol) -> str:
     if protocol.issue_codes:
         items = "".join(f"<li><b>{escape(c.code)}</b>: {escape(c.description)}</li>" for c in protocol.issue_codes)
         html += f"<p>Issue codes:</p><ul>{items}</ul>"
+    ex = protocol.privilege_examples
+    for title, examples in (("Privileged, for example", ex.privileged),
+                            ("Not privileged, for example", ex.not_privileged)):
+        if examples:
+            items = "".join(f"<li>{escape(e)}</li>" for e in examples)
+            html += f"<p>{title}:</p><ul>{items}</ul>"
+    if protocol.counsel.names or protocol.counsel.domains:
+        who = ", ".join([*protocol.counsel.names, *(f"@{d}" for d in protocol.counsel.domains)])
+        html += f"<p>Counsel (communications with them may be privileged): {escape(who)}</p>"
     return html
 
 

@@ -153,6 +153,10 @@ DEFAULT_CODING = Coding(responsive=False, privilege=Privilege.not_privileged, is
                         redactions=[])
 
 
+def _has_privileged_span(coding: Coding) -> bool:
+    return any(r[2] == "privileged" for r in coding.redactions)
+
+
 def _mistake(coding: Coding, rng: random.Random) -> tuple[Coding, str]:
     """The same coding with one plausible reviewer mistake."""
     kinds = ["responsive"]
@@ -240,9 +244,19 @@ class SimulatedReviewers:
         cn = data["control_number"]
         truth = self.truth_lookup(data)
         right = DEFAULT_CODING if truth is None else Coding.from_truth(truth, data[c.TEXT])
+        if right.privilege is Privilege.partial and not _has_privileged_span(right):
+            # The passage to redact is not in the extracted text: withhold the whole document, as a
+            # careful reviewer would (collect refuses "partially privileged" with nothing to redact).
+            right = Coding(right.responsive, Privilege.attorney_client, list(right.issue_codes), right.designation,
+                           [r for r in right.redactions if r[2] != "privileged"], list(right.unlocated))
         rng = random.Random(f"{self.seed}:{cn}")  # per document: the same mistakes whatever the thread order
         if rng.random() < self.error_rate:
-            return _mistake(right, rng)
+            wrong, kind = _mistake(right, rng)
+            if wrong.privilege is Privilege.partial and not _has_privileged_span(wrong):
+                wrong = Coding(not right.responsive, right.privilege, list(right.issue_codes), right.designation,
+                               list(right.redactions), list(right.unlocated))
+                kind = "responsive"
+            return wrong, kind
         return right, None
 
     def code_project(self, site: LabelStudioSite, project_id: int) -> SimulationReport:

@@ -1,77 +1,60 @@
-"""Review stages over the store and the review sites: route batches out, collect coding back.
+"""Review stages over the store and the review sites: route batches out, collect coding back, purge.
 
-Each step is idempotent, so a pipeline that restarts from the top after a crash or a
-resume re-does nothing: projects are found by title, tasks by control number,
-decisions by (site, annotation id), batches by name.
+Route writes its plan to the store before it talks to any site (batches with no
+`routed_at`), then sends each pending batch: project found by title or created, only
+the tasks missing from it imported, the result checked (a duplicate import is undone,
+a gap is an error), and only then the batch marked routed. So a run that dies mid-route
+(Label Studio down, the process killed) is finished by running it again: nothing is
+planned twice, sent twice or left out. Collect is idempotent on (site, annotation id,
+version); a pipeline that restarts from the top re-does nothing.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from lpo.models import Batch, Document, QASample, ReviewDecision, Stage
+from lpo.models import Batch, CollectRejection, Document, QASample, ReviewDecision, Stage
 from lpo.progress import step
 from lpo.qa import draw_sample, sample_size
+from lpo.review import batching
 from lpo.workspace import Workspace
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+CONFIG_KIND = {Stage.first_pass: "first_pass", Stage.qa: "attorney_qa"}
+
+
+class RouteError(RuntimeError):
+    """A batch could not be put on its site whole; the message says which and what to do."""
 
 
 def site_client(ws: Workspace, stage: Stage):  # noqa: ANN201
+    """The site of a role (the QA site; the default first-pass pool) and its client."""
     from lpo.review.site import LabelStudioSite
 
     site = ws.matter.site(stage.value)
     return site, LabelStudioSite.from_review_site(site)
 
 
+class Sites:
+    """One client per review site named in matter.yaml, made on first use."""
+
+    def __init__(self, ws: Workspace, retry_seconds: float = 120.0):
+        self.ws = ws
+        self.retry_seconds = retry_seconds
+        self._clients: dict[str, Any] = {}
+
+    def client(self, name: str):  # noqa: ANN201
+        from lpo.review.site import LabelStudioSite
+
+        if name not in self._clients:
+            self._clients[name] = LabelStudioSite.from_review_site(self.ws.matter.site_named(name),
+                                                                   retry_seconds=self.retry_seconds)
+        return self._clients[name]
+
+
 def project_title(ws: Workspace, batch: str) -> str:
     return f"{ws.matter.name[:36]} · {batch}"  # Label Studio titles: 3-50 characters
-
-
-def _doc_date(d: Document) -> datetime:
-    return (d.email.sent if d.email and d.email.sent else None) or d.created or d.modified or EPOCH
-
-
-def plan_batches(ws: Workspace) -> list[list[str]]:
-    """Unrouted documents in batches of about batch_size that never split a family.
-
-    Exact duplicates are not routed: they take the coding of the first copy; culled
-    documents (de-NIST) are not routed at all. Families
-    are ordered by custodian then date (the [Prioritised review] ranking replaces this).
-    """
-    routed = ws.store.batched(Stage.first_pass)
-    families: dict[str, list[Document]] = defaultdict(list)
-    for d in ws.store.documents():
-        if d.control_number in routed or d.duplicate_of or d.filtered or d.text_sha256 is None:
-            continue
-        families[d.family_id].append(d)
-    ordered = sorted(families.values(), key=lambda fam: (fam[0].custodian, _doc_date(fam[0]), fam[0].control_number))
-    size = ws.matter.batch_size
-    batches: list[list[str]] = []
-    current: list[str] = []
-    for fam in ordered:
-        if current and len(current) + len(fam) > size:
-            batches.append(current)
-            current = []
-        current.extend(d.control_number for d in fam)
-    if current:
-        batches.append(current)
-    return batches
-
-
-def _send(ws: Workspace, stage: Stage, name: str, cns: list[str], config: str, tasks: list[dict]) -> Batch:
-    site, client = site_client(ws, stage)
-    pid = client.create_project(project_title(ws, name), config, _instructions(ws))
-    client.import_tasks(pid, tasks)
-    existing = {b.name: b for b in ws.store.batches(stage)}
-    if name in existing:
-        ws.store.set_batch_project(name, pid)
-        return existing[name].model_copy(update={"project_id": pid})
-    batch = ws.store.add_batch(Batch(name=name, stage=stage, site=site.name, project_id=pid, control_numbers=cns))
-    ws.store.audit("lpo", "route", name, {"stage": stage.value, "site": site.name, "project_id": pid,
-                                          "documents": len(cns)})
-    return batch
 
 
 def _instructions(ws: Workspace) -> str:
@@ -80,29 +63,155 @@ def _instructions(ws: Workspace) -> str:
     return instructions_html(ws.matter.protocol)
 
 
-def route_first_pass(ws: Workspace) -> list[Batch]:
-    from lpo.review.config import render_config
-    from lpo.review.tasks import build_first_pass_task
+# ---- route -------------------------------------------------------------------------------------------
 
-    config = render_config("first_pass", ws.matter.protocol)
-    planned = plan_batches(ws)
+def plan_first_pass(ws: Workspace, ranking: Mapping[str, float] | None = None) -> list[Batch]:
+    """Batch every routable document not yet batched, and record the batches (not yet sent)."""
+    routed = ws.store.batched(Stage.first_pass)
+    docs = [d for d in ws.store.documents() if d.control_number not in routed]
+    privilege = {cn: score for cn, (score, _) in ws.store.privilege_screen().items()}
+    planned = batching.plan(docs, ws.matter, privilege=privilege, ranking=ranking)
     start = len(ws.store.batches(Stage.first_pass))
-    out = []
-    with step("Route to first-pass review", sum(map(len, planned))) as advance:
-        for i, cns in enumerate(planned, start + 1):
-            name = f"FP-{i:04d}"
-            tasks = [build_first_pass_task(d, ws.text(d.text_sha256), ws.store.pretags(d.control_number), name)
-                     for d in ws.store.documents(cns)]
-            out.append(_send(ws, Stage.first_pass, name, cns, config, tasks))
-            advance(len(cns))
+    out: list[Batch] = []
+    with ws.store.transaction():
+        for i, pb in enumerate(planned, start + 1):
+            site = ws.matter.site_for_pool(pb.pool)
+            out.append(ws.store.add_batch(Batch(name=f"FP-{i:04d}", stage=Stage.first_pass, site=site.name,
+                                                pool=pb.pool, control_numbers=pb.control_numbers)))
+        if out:
+            ws.store.audit("lpo", "plan-batches", Stage.first_pass.value, {
+                "batches": [b.name for b in out], "documents": sum(len(b.control_numbers) for b in out),
+                "pools": sorted({b.pool for b in out if b.pool}), "ranked": ranking is not None})
     return out
 
 
-def route_qa(ws: Workspace) -> tuple[QASample | None, int]:
-    """A simple random sample of first-pass decisions not yet sampled, to the QA site."""
-    from lpo.review.config import render_config
+@dataclass
+class RouteResult:
+    planned: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    documents: int = 0
+    tasks_imported: int = 0
+    duplicates_removed: int = 0
+    retries: int = 0
+    sites: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"batches": len(self.sent), "planned": len(self.planned), "documents": self.documents,
+                "tasks_imported": self.tasks_imported, "duplicates_removed": self.duplicates_removed,
+                "retries": self.retries, "sites": self.sites,
+                "site": ", ".join(sorted(self.sites)) or None}
+
+
+def _first_pass_builder(ws: Workspace) -> Callable[[Batch, list[Document]], list[dict]]:
+    from lpo.review.tasks import build_first_pass_task
+
+    def build(b: Batch, docs: list[Document]) -> list[dict]:
+        tags = ws.store.pretags_of(d.control_number for d in docs)
+        return [build_first_pass_task(d, ws.text(d.text_sha256), tags.get(d.control_number, []), b.name)
+                for d in docs]
+    return build
+
+
+def _qa_builder(ws: Workspace) -> Callable[[Batch, list[Document]], list[dict]]:
     from lpo.review.tasks import build_qa_task
 
+    first = ws.store.latest_decisions(Stage.first_pass)
+
+    def build(b: Batch, docs: list[Document]) -> list[dict]:
+        missing = [d.control_number for d in docs if d.control_number not in first]
+        if missing:
+            raise RouteError(f"{b.name}: no current first-pass decision for {missing[:5]} (retracted since the "
+                             f"sample was drawn?); draw a new QA sample")
+        return [build_qa_task(d, ws.text(d.text_sha256), first[d.control_number], b.name) for d in docs]
+    return build
+
+
+def send_pending(ws: Workspace, stage: Stage, sites: Sites | None = None) -> RouteResult:
+    """Put every planned, unsent batch of the stage on its site, whole and once."""
+    from lpo.review.config import render_config
+
+    sites = sites or Sites(ws)
+    result = RouteResult()
+    pending = [b for b in ws.store.batches(stage) if b.routed_at is None]
+    if not pending:
+        return result
+    config = render_config(CONFIG_KIND[stage], ws.matter.protocol)
+    instructions = _instructions(ws)
+    build = (_first_pass_builder if stage is Stage.first_pass else _qa_builder)(ws)
+    titles: dict[str, dict[str, int]] = {}
+    with step(f"Route {stage.value} batches", sum(len(b.control_numbers) for b in pending)) as advance:
+        for b in pending:
+            client = sites.client(b.site)
+            if b.site not in titles:
+                titles[b.site] = client.projects_by_title()
+            title = project_title(ws, b.name)
+            pid = b.project_id or titles[b.site].get(title)
+            fresh = pid is None  # made just now: nothing in it to list
+            if fresh:
+                pid = client.create_project(title, config, instructions, known_absent=True)
+            titles[b.site][title] = pid
+            if b.project_id != pid:
+                ws.store.set_batch_project(b.name, pid)
+            index = {} if fresh else client.task_index(pid)
+            missing = [cn for cn in b.control_numbers if cn not in index]
+            if missing:
+                client.import_tasks(pid, build(b, ws.store.documents(missing)),
+                                    present={cn: ids[0] for cn, ids in index.items()})
+                result.tasks_imported += len(missing)
+            # The cheap check first: as many tasks as documents and none twice before means none missing
+            # or doubled now; otherwise list the project and repair it.
+            doubled = any(len(ids) > 1 for ids in index.values())
+            if doubled or client.progress(pid).tasks != len(b.control_numbers):
+                result.duplicates_removed += _check_project(client, b, pid)
+            ws.store.mark_batch(b.name, routed=True)
+            ws.store.audit("lpo", "route", b.name, {"stage": stage.value, "site": b.site, "pool": b.pool,
+                                                    "project_id": pid, "documents": len(b.control_numbers),
+                                                    "imported": len(missing)})
+            result.sent.append(b.name)
+            result.documents += len(b.control_numbers)
+            result.sites[b.site] = result.sites.get(b.site, 0) + len(b.control_numbers)
+            advance(len(b.control_numbers))
+    result.retries = sum(c.retries for c in sites._clients.values())
+    return result
+
+
+def _check_project(client, b: Batch, pid: int) -> int:  # noqa: ANN001
+    """The project holds exactly the batch's documents, once each; undo a duplicate import."""
+    index = client.task_index(pid)
+    gaps = [cn for cn in b.control_numbers if cn not in index]
+    strangers = sorted(set(index) - set(b.control_numbers))
+    if gaps or strangers:
+        raise RouteError(f"{b.name} (site {b.site}, project {pid}): {len(gaps)} documents missing "
+                         f"{gaps[:5]} and {len(strangers)} not of this batch {strangers[:5]}; the project was "
+                         f"changed outside lpo: fix or delete it in Label Studio, then route again")
+    extra = [i for ids in index.values() for i in ids[1:]]  # keep the first import of each document
+    if extra:
+        client.delete_tasks(extra)
+    return len(extra)
+
+
+def route_first_pass(ws: Workspace, ranking: Mapping[str, float] | None = None,
+                     sites: Sites | None = None) -> RouteResult:
+    """Plan batches for everything not yet routed, then send whatever is pending (this run's or an
+    interrupted run's)."""
+    planned = plan_first_pass(ws, ranking)
+    result = send_pending(ws, Stage.first_pass, sites)
+    result.planned = [b.name for b in planned]
+    return result
+
+
+def route_qa(ws: Workspace, sites: Sites | None = None) -> tuple[QASample | None, int]:
+    """A simple random sample of first-pass decisions not yet sampled, to the QA site.
+
+    The sample and its batch are recorded before anything is sent; an unsent QA batch
+    (an earlier run interrupted) is sent first and no new sample is drawn until it is.
+    """
+    pending = [b for b in ws.store.batches(Stage.qa) if b.routed_at is None]
+    if pending:
+        send_pending(ws, Stage.qa, sites)
+        by_name = {s.name: s for s in ws.store.qa_samples()}
+        last = by_name.get(pending[-1].name)
+        return last, last.population if last else 0
     sampled = {cn for s in ws.store.qa_samples() for cn in s.control_numbers}
     first = ws.store.latest_decisions(Stage.first_pass)
     population = sorted(cn for cn in first if cn not in sampled)
@@ -114,33 +223,120 @@ def route_qa(ws: Workspace) -> tuple[QASample | None, int]:
     seed = qa.seed + idx
     name = f"QA-{idx:04d}"
     chosen = draw_sample(population, n, seed)
-    config = render_config("attorney_qa", ws.matter.protocol)
-    tasks = [build_qa_task(d, ws.text(d.text_sha256), first[d.control_number], name)
-             for d in ws.store.documents(chosen)]
-    _send(ws, Stage.qa, name, chosen, config, tasks)
-    sample = ws.store.add_qa_sample(QASample(name=name, population=len(population), size=len(chosen),
-                                             confidence=qa.confidence, margin=qa.margin, seed=seed,
-                                             control_numbers=chosen))
+    site = ws.matter.site(Stage.qa.value)
+    with ws.store.transaction():
+        ws.store.add_batch(Batch(name=name, stage=Stage.qa, site=site.name, pool=site.pool_name,
+                                 control_numbers=chosen))
+        sample = ws.store.add_qa_sample(QASample(name=name, population=len(population), size=len(chosen),
+                                                 confidence=qa.confidence, margin=qa.margin, seed=seed,
+                                                 control_numbers=chosen))
+    send_pending(ws, Stage.qa, sites)
     return sample, len(population)
 
 
-def collect(ws: Workspace, stage: Stage) -> dict:
-    """Snapshot-export every project of the stage and upsert the decisions."""
-    from lpo.review.collect import decisions_from_export
+# ---- collect -----------------------------------------------------------------------------------------
 
-    site, client = site_client(ws, stage)
-    inserted = updated = tasks = coded = 0
-    batches = [b for b in ws.store.batches(stage) if b.project_id is not None]
+@dataclass
+class CollectResult:
+    stage: str
+    inserted: int = 0
+    updated: int = 0
+    retracted: int = 0
+    rejected: int = 0
+    tasks: int = 0
+    coded: int = 0
+    annotations: int = 0
+    sites: set[str] = field(default_factory=set)
+    rejections: list[CollectRejection] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "inserted": self.inserted, "updated": self.updated,
+                "retracted": self.retracted, "rejected": self.rejected, "tasks": self.tasks, "coded": self.coded,
+                "annotations": self.annotations, "site": ", ".join(sorted(self.sites)) or None,
+                "rejections": [{"control_number": r.control_number, "reviewer": r.reviewer, "batch": r.batch,
+                                "reason": r.reason} for r in self.rejections]}
+
+
+def collect_batch(ws: Workspace, b: Batch, client, result: CollectResult) -> None:  # noqa: ANN001
+    """Export one project whole and bring it into the store: new and changed decisions, retractions of
+    deleted annotations, rejections of malformed ones."""
+    from lpo.review.collect import parse_export
+
+    exported = client.export_snapshot(b.project_id, predictions=False, annotated_only=True)
+    codes = [c.code for c in ws.matter.protocol.issue_codes]
+    decisions, rejections = parse_export(exported, b.site, b.stage, issue_codes=codes)
+    decisions = [d.model_copy(update={"batch": b.name}) for d in decisions]
+    rejections = [r.model_copy(update={"batch": b.name}) for r in rejections]
+    seen = {a["id"] for t in exported for a in (t.get("annotations") or []) if isinstance(a.get("id"), int)}
+    with ws.store.transaction():
+        i, u = ws.store.add_decisions(decisions)
+        # A rejected new version leaves the last good one current; only deleted annotations retract.
+        retracted = ws.store.retract_missing(b.site, b.project_id, seen)
+        good = {d.annotation_id for d in decisions}
+        stale = [r.annotation_id for r in ws.store.rejections()
+                 if r.site == b.site and r.project_id == b.project_id
+                 and (r.annotation_id not in seen or r.annotation_id in good)]
+        ws.store.clear_rejections(b.site, stale)
+        new_rej = sum(ws.store.record_rejection(r) for r in rejections)
+    result.inserted += i
+    result.updated += u
+    result.retracted += retracted
+    result.rejected += len(rejections)
+    result.rejections.extend(rejections)
+    result.tasks += len(b.control_numbers)
+    result.coded += len({d.task_id for d in decisions})
+    result.annotations += len(seen)
+    result.sites.add(b.site)
+    if i or u or retracted or new_rej:
+        ws.store.audit("lpo", "collect", b.name, {"stage": b.stage.value, "site": b.site, "project_id": b.project_id,
+                                                  "inserted": i, "updated": u, "retracted": retracted,
+                                                  "rejected": len(rejections)})
+
+
+def collect(ws: Workspace, stage: Stage, sites: Sites | None = None) -> dict:
+    """Snapshot-export every live project of the stage (one request per project, not per task)."""
+    sites = sites or Sites(ws)
+    result = CollectResult(stage=stage.value)
+    batches = [b for b in ws.store.batches(stage) if b.project_id is not None and b.purged_at is None]
     with step(f"Collect {stage.value} coding", len(batches)) as advance:
         for b in batches:
-            exported = client.export_snapshot(b.project_id)
-            decisions: list[ReviewDecision] = [
-                d.model_copy(update={"batch": b.name}) for d in decisions_from_export(exported, site.name, stage)]
-            i, u = ws.store.add_decisions(decisions)
-            inserted, updated = inserted + i, updated + u
-            tasks += len(exported)
-            coded += len({d.task_id for d in decisions})
+            collect_batch(ws, b, sites.client(b.site), result)
             advance(1)
-    if inserted or updated:
-        ws.store.audit("lpo", "collect", stage.value, {"site": site.name, "inserted": inserted, "updated": updated})
-    return {"inserted": inserted, "updated": updated, "tasks": tasks, "coded": coded, "site": site.name}
+    return result.as_dict()
+
+
+# ---- purge -------------------------------------------------------------------------------------------
+
+def purge(ws: Workspace, site_name: str, sites: Sites | None = None) -> dict[str, Any]:
+    """Delete from a site the projects whose every task is coded and collected, so privileged text does not
+    linger there. Each batch is collected first; a batch with uncoded tasks or rejected annotations stays."""
+    sites = sites or Sites(ws)
+    ws.matter.site_named(site_name)  # a clear error for an unknown site
+    client = sites.client(site_name)
+    purged: list[str] = []
+    kept: dict[str, str] = {}
+    for b in ws.store.batches():
+        if b.site != site_name or b.purged_at is not None or b.project_id is None:
+            continue
+        if b.routed_at is None:
+            kept[b.name] = "not fully routed yet"
+            continue
+        r = CollectResult(stage=b.stage.value)
+        collect_batch(ws, b, client, r)
+        if r.coded < len(b.control_numbers):
+            kept[b.name] = f"{len(b.control_numbers) - r.coded} of {len(b.control_numbers)} tasks not coded"
+            continue
+        if r.rejected:
+            kept[b.name] = f"{r.rejected} rejected annotations to fix first (lpo status shows them)"
+            continue
+        client.delete_project(b.project_id)
+        ws.store.mark_batch(b.name, purged=True)
+        ws.store.audit("lpo", "purge", b.name, {"site": site_name, "project_id": b.project_id,
+                                                "documents": len(b.control_numbers)})
+        purged.append(b.name)
+    return {"site": site_name, "purged": purged, "kept": kept}
+
+
+def final_with_duplicates(ws: Workspace) -> dict[str, ReviewDecision]:
+    """The coding that counts for every document, exact duplicates taking their master's."""
+    return batching.propagated_decisions(ws.store.documents(), ws.store.final_decisions())

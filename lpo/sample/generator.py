@@ -48,7 +48,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
-from lpo.matter import Counsel, IssueCode, Matter, ProductionConfig, Protocol, QAConfig, ReviewSite
+from lpo.matter import (Counsel, IssueCode, Matter, PrivilegeExamples, ProductionConfig, Protocol, QAConfig,
+                        ReviewSite)
 
 from . import content
 from .cast import CUSTODIANS, LEGEND_AC, PEOPLE, Person
@@ -120,6 +121,13 @@ def sample_matter_config() -> Matter:
             issue_codes=[IssueCode(code=k, description=v) for k, v in ISSUE_CODES.items()],
             counsel=Counsel(names=[p.name for p in counsel], emails=[p.email for p in counsel],
                             domains=["hollistervance.com"]),
+            privilege_examples=PrivilegeExamples(
+                privileged=["An email to Hollister Vance asking whether the surcharge notice was valid",
+                            "Counsel's draft of the notice of breach, or comments on it",
+                            "A memo prepared at counsel's request analysing the GX-400 failures for the dispute"],
+                not_privileged=["A sales update that merely copies in-house counsel",
+                                "The notice of breach as sent to Globex (sent to the other side)",
+                                "Engineering's ordinary 8D report written before any dispute"]),
             search_terms=list(SEARCH_TERMS),
             pii_types=["ssn", "payment_card", "bank_account", "aba_routing", "phone", "dob", "email"],
         ),

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, Row, String, Text, bindparam, cast, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from lpo.models import (AuditEvent, Batch, Document, PreTag, ProcessingException, Production, ProductionDocument,
+from lpo.models import (AuditEvent, Batch, CollectRejection, Document, PreTag, ProcessingException, Production, ProductionDocument,
                         QASample, ReviewDecision, SourceFile, Stage)
 from lpo.store import tables as t
 
@@ -52,6 +52,18 @@ def _values(obj: BaseModel, drop: tuple[str, ...] = ("id",)) -> dict:
 def _json_present(col):  # noqa: ANN001, ANN202
     # A JSON column given None holds JSON 'null', not SQL NULL; as text it compares alike on both engines.
     return func.coalesce(cast(col, Text), "null") != "null"
+
+
+def _chunks(items: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _group_ids(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, set[int]]]:
+    out: dict[str, set[int]] = defaultdict(set)
+    for site, i in pairs:
+        out[site].add(i)
+    return list(out.items())
 
 
 def make_engine(url: str) -> Engine:
@@ -307,6 +319,16 @@ class Store:
             return [_row(PreTag, r) for r in c.execute(
                 select(t.pretags).where(t.pretags.c.control_number == control_number).order_by(t.pretags.c.start))]
 
+    def pretags_of(self, control_numbers: Iterable[str]) -> dict[str, list[PreTag]]:
+        """Pre-tags of many documents in a few queries (routing builds a batch of tasks at once)."""
+        out: dict[str, list[PreTag]] = defaultdict(list)
+        with self.engine.connect() as c:
+            for chunk in _chunks(sorted(set(control_numbers)), 500):
+                for r in c.execute(select(t.pretags).where(t.pretags.c.control_number.in_(chunk))
+                                   .order_by(t.pretags.c.control_number, t.pretags.c.start)):
+                    out[r.control_number].append(_row(PreTag, r))
+        return out
+
     def privilege_screen(self) -> dict[str, tuple[float, list[str]]]:
         with self.engine.connect() as c:
             return {r.control_number: (r.privilege_score, r.privilege_reasons)
@@ -323,6 +345,14 @@ class Store:
         with self._tx() as c:
             c.execute(update(t.batches).where(t.batches.c.name == name).values(project_id=project_id))
 
+    def mark_batch(self, name: str, *, routed: bool = False, purged: bool = False) -> None:
+        """Record that every task of the batch is on its site (routed) or that its project was deleted."""
+        now = datetime.now(timezone.utc)
+        values = {**({"routed_at": now} if routed else {}), **({"purged_at": now} if purged else {})}
+        if values:
+            with self._tx() as c:
+                c.execute(update(t.batches).where(t.batches.c.name == name).values(**values))
+
     def batches(self, stage: Stage | None = None) -> list[Batch]:
         q = select(t.batches).order_by(t.batches.c.id)
         if stage is not None:
@@ -334,29 +364,105 @@ class Store:
         return {cn for b in self.batches(stage) for cn in b.control_numbers}
 
     def add_decisions(self, decisions: Iterable[ReviewDecision]) -> tuple[int, int]:
-        """Upsert by (site, annotation_id): collecting twice changes nothing; an edited
-        annotation updates its decision. Returns (inserted, updated)."""
+        """Store collected decisions, idempotent on (site, annotation_id, decided_at).
+
+        A new version of an annotation (a later updated_at) supersedes the current row,
+        which is kept as history; an annotation seen again unchanged adds nothing. A
+        retracted annotation that comes back (restored on the site) is current again.
+        Returns (inserted, updated).
+        """
         tbl = t.review_decisions
         ins = upd = 0
+        now = datetime.now(timezone.utc)
+        latest: dict[tuple[str, int], ReviewDecision] = {}
+        for d in decisions:  # one version per annotation per call: the newest
+            k = (d.site, d.annotation_id)
+            if k not in latest or d.decided_at > latest[k].decided_at:
+                latest[k] = d
+        decisions = list(latest.values())
         with self._tx() as c:
+            known: dict[tuple[str, int], list[Row]] = defaultdict(list)
+            for site, ids in _group_ids((d.site, d.annotation_id) for d in decisions):
+                for chunk in _chunks(sorted(ids), 500):
+                    for r in c.execute(select(tbl.c.id, tbl.c.annotation_id, tbl.c.decided_at, tbl.c.superseded_at,
+                                              tbl.c.retracted_at).where(tbl.c.site == site,
+                                                                        tbl.c.annotation_id.in_(chunk))):
+                        known[(site, r.annotation_id)].append(r)
+            rows = []
             for d in decisions:
-                v = _values(d)
-                key = (tbl.c.site == d.site, tbl.c.annotation_id == d.annotation_id)
-                old = c.execute(select(tbl.c.id, tbl.c.decided_at).where(*key)).first()
-                if old is None:
-                    c.execute(insert(tbl).values(**v))
-                    ins += 1
-                elif _utc(old.decided_at) != d.decided_at:
-                    c.execute(update(tbl).where(*key).values(**v))
+                old = known.get((d.site, d.annotation_id), [])
+                same = [r for r in old if _utc(r.decided_at) == d.decided_at]
+                if same:
+                    if same[0].retracted_at is not None:
+                        c.execute(update(tbl).where(tbl.c.id == same[0].id).values(retracted_at=None))
+                        upd += 1
+                    continue
+                current = [r.id for r in old if r.superseded_at is None]
+                if current:
+                    c.execute(update(tbl).where(tbl.c.id.in_(current)).values(superseded_at=now))
                     upd += 1
+                else:
+                    ins += 1
+                rows.append(_values(d.model_copy(update={"collected_at": d.collected_at or now,
+                                                         "superseded_at": None, "retracted_at": None})))
+            if rows:
+                c.execute(insert(tbl), rows)
         return ins, upd
 
-    def decisions(self, stage: Stage | None = None) -> list[ReviewDecision]:
-        q = select(t.review_decisions).order_by(t.review_decisions.c.decided_at, t.review_decisions.c.id)
+    def retract_missing(self, site: str, project_id: int, present: Iterable[int]) -> int:
+        """Retract the current decisions of a project whose annotation is gone from the site (deleted there).
+
+        Call only with a complete export of the project. History is kept: the rows stay, marked.
+        """
+        tbl = t.review_decisions
+        present = set(present)
+        with self._tx() as c:
+            rows = c.execute(select(tbl.c.id, tbl.c.annotation_id).where(
+                tbl.c.site == site, tbl.c.project_id == project_id, tbl.c.superseded_at.is_(None),
+                tbl.c.retracted_at.is_(None))).all()
+            gone = [r.id for r in rows if r.annotation_id not in present]
+            if gone:
+                c.execute(update(tbl).where(tbl.c.id.in_(gone)).values(retracted_at=datetime.now(timezone.utc)))
+        return len(gone)
+
+    def decisions(self, stage: Stage | None = None, *, history: bool = False) -> list[ReviewDecision]:
+        """Current decisions (history=True: every version, superseded and retracted included), oldest first."""
+        tbl = t.review_decisions
+        q = select(tbl).order_by(tbl.c.decided_at, tbl.c.id)
         if stage is not None:
-            q = q.where(t.review_decisions.c.stage == stage.value)
+            q = q.where(tbl.c.stage == stage.value)
+        if not history:
+            q = q.where(tbl.c.superseded_at.is_(None), tbl.c.retracted_at.is_(None))
         with self.engine.connect() as c:
             return [_row(ReviewDecision, r) for r in c.execute(q)]
+
+    def record_rejection(self, rej: CollectRejection) -> bool:
+        """Record (or refresh) why an annotation was refused; True when it is new or its reason changed."""
+        tbl = t.collect_rejections
+        with self._tx() as c:
+            old = c.execute(select(tbl.c.id, tbl.c.reason, tbl.c.annotation_updated_at).where(
+                tbl.c.site == rej.site, tbl.c.annotation_id == rej.annotation_id)).first()
+            if old is None:
+                c.execute(insert(tbl).values(**_values(rej)))
+                return True
+            if (old.reason, old.annotation_updated_at) == (rej.reason, rej.annotation_updated_at):
+                return False
+            c.execute(update(tbl).where(tbl.c.id == old.id).values(**_values(rej)))
+            return True
+
+    def clear_rejections(self, site: str, annotation_ids: Iterable[int]) -> int:
+        """Forget rejections of annotations that were fixed (now collected) or deleted."""
+        tbl = t.collect_rejections
+        n = 0
+        with self._tx() as c:
+            for chunk in _chunks(sorted(set(annotation_ids)), 500):
+                n += c.execute(tbl.delete().where(tbl.c.site == site, tbl.c.annotation_id.in_(chunk))).rowcount
+        return n
+
+    def rejections(self) -> list[CollectRejection]:
+        with self.engine.connect() as c:
+            return [_row(CollectRejection, r) for r in
+                    c.execute(select(t.collect_rejections).order_by(t.collect_rejections.c.id))]
 
     def latest_decisions(self, stage: Stage) -> dict[str, ReviewDecision]:
         out: dict[str, ReviewDecision] = {}
@@ -443,7 +549,8 @@ class Store:
         with self.engine.connect() as c:
             def n(q):  # noqa: ANN001
                 return int(c.execute(q).scalar() or 0)
-            sf, d, e = t.source_files, t.documents, t.processing_exceptions
+            sf, d, e, rd = t.source_files, t.documents, t.processing_exceptions, t.review_decisions
+            current = (rd.c.superseded_at.is_(None), rd.c.retracted_at.is_(None))
             accounted = n(select(func.count()).select_from(sf).where(
                 sf.c.id.in_(select(d.c.source_file_id)) | sf.c.id.in_(select(e.c.source_file_id))))
             return {
@@ -452,9 +559,10 @@ class Store:
                 "documents": n(select(func.count()).select_from(d)),
                 "exceptions": n(select(func.count()).select_from(e)),
                 "pretagged": n(select(func.count()).select_from(t.pretag_runs)),
-                "reviewed": n(select(func.count(func.distinct(t.review_decisions.c.control_number)))
-                              .where(t.review_decisions.c.stage == Stage.first_pass.value)),
-                "qa_reviewed": n(select(func.count(func.distinct(t.review_decisions.c.control_number)))
-                                 .where(t.review_decisions.c.stage == Stage.qa.value)),
+                "reviewed": n(select(func.count(func.distinct(rd.c.control_number)))
+                              .where(rd.c.stage == Stage.first_pass.value, *current)),
+                "qa_reviewed": n(select(func.count(func.distinct(rd.c.control_number)))
+                                 .where(rd.c.stage == Stage.qa.value, *current)),
+                "collect_rejections": n(select(func.count()).select_from(t.collect_rejections)),
                 "produced": n(select(func.count(func.distinct(t.production_documents.c.control_number)))),
             }

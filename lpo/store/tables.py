@@ -6,7 +6,7 @@ they are read and written whole, never queried into, so normalising them buys no
 
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table,
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table,
                         Text, UniqueConstraint, false)
 
 metadata = MetaData(naming_convention={
@@ -113,6 +113,9 @@ batches = Table(
     Column("project_id", Integer),
     Column("control_numbers", JSON, nullable=False),
     Column("created_at", TS, nullable=False),
+    Column("pool", String(128)),
+    Column("routed_at", TS),
+    Column("purged_at", TS),
 )
 
 review_decisions = Table(
@@ -134,7 +137,30 @@ review_decisions = Table(
     Column("task_id", Integer, nullable=False),
     Column("annotation_id", Integer, nullable=False),
     Column("batch", String(128)),
-    UniqueConstraint("site", "annotation_id", name="uq_decisions_site_annotation"),
+    Column("lead_time", Float),
+    Column("collected_at", TS),
+    Column("superseded_at", TS),
+    Column("retracted_at", TS),
+    # One row per version of an annotation: an update supersedes the row, history kept.
+    UniqueConstraint("site", "annotation_id", "decided_at", name="uq_decisions_site_annotation_version"),
+    Index("ix_decisions_site_project", "site", "project_id"),
+)
+
+collect_rejections = Table(
+    "collect_rejections", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site", String(128), nullable=False),
+    Column("project_id", Integer, nullable=False),
+    Column("task_id", Integer, nullable=False),
+    Column("annotation_id", Integer, nullable=False),
+    Column("control_number", String(64)),
+    Column("reviewer", String(200)),
+    Column("batch", String(128)),
+    Column("stage", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("annotation_updated_at", String(64)),
+    Column("at", TS, nullable=False),
+    UniqueConstraint("site", "annotation_id", name="uq_rejections_site_annotation"),
 )
 
 qa_samples = Table(
