@@ -4,7 +4,7 @@ VENV    := .venv
 LSVENV  := .venv-labelstudio
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS    := postgresql fonts-dejavu-core tesseract-ocr tesseract-ocr-eng \
-           libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
+           libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui poppler-utils
 OUT     ?= demo-out
 
 .PHONY: setup debs demo test schemas clean
@@ -12,7 +12,8 @@ OUT     ?= demo-out
 setup: debs $(VENV)/.installed $(LSVENV)/.installed
 
 # Debian packages the tests need: PostgreSQL (the store suite runs on it too), Tesseract (OCR),
-# LibreOffice (legacy DOC/XLS/PPT), DejaVu fonts (production renders text with them).
+# LibreOffice (legacy DOC/XLS/PPT), DejaVu fonts (production renders text with them), poppler-utils
+# (pdftotext: the redaction tests extract produced PDFs with it).
 debs:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \

@@ -24,7 +24,8 @@ from lpo.matter import ProductionConfig
 from lpo.models import (Designation, Document, EmailFields, Privilege, RedactionSpan, ReviewDecision,
                         Stage)
 from lpo.production import (DAT_FIELDS, ProductionError, ProductionItem, parse_bates, produce_volume,
-                            read_dat, read_opt, read_privlog, verify_manifest, volume_relative)
+                            read_dat, read_opt, read_privlog, read_privlog_xlsx, verify_manifest,
+                            volume_relative)
 from lpo.production import render, volume as volume_mod
 from lpo.production.redact import Segment, resolve_spans, segments
 
@@ -144,6 +145,7 @@ def produced(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         # Force the process pool even for this small volume, so that path is tested too.
         mp.setattr(volume_mod, "PARALLEL_MIN_PAGES", 1)
+        mp.setattr(volume_mod, "ENDORSE_PARALLEL_MIN_PAGES", 1)
         result = produce_volume(corpus["items"], corpus["withheld"], corpus["out"], CONFIG, "VOL001", CONFIG.start,
                                 workers=2, issue_labels={"MERGER": "the proposed merger"})
     return corpus, result
@@ -218,7 +220,6 @@ def test_dat(produced):
     for row, d in zip(rows, result.documents):
         assert (row["BEGBATES"], row["ENDBATES"], row["BEGATTACH"], row["ENDATTACH"]) == \
             (d.beg_bates, d.end_bates, d.beg_attach, d.end_attach)
-        assert row["CONTROLNUMBER"] == d.control_number and int(row["PGCOUNT"]) == d.pages
         assert row["TEXTPATH"].startswith(".\\VOL001\\TEXT\\") and "/" not in row["TEXTPATH"]
         assert volume_relative(row["TEXTPATH"], "VOL001") == d.text_path
         assert (vol / volume_relative(row["TEXTPATH"], "VOL001")).is_file()
@@ -226,27 +227,27 @@ def test_dat(produced):
             assert (vol / volume_relative(row["NATIVEPATH"], "VOL001")).is_file()
         else:
             assert row["NATIVEPATH"] == ""
-    by_cn = {r["CONTROLNUMBER"]: r for r in rows}
+    by_cn = {d.control_number: r for d, r in zip(result.documents, rows)}
     assert by_cn["DOC0001"]["FROM"] == "John Doe <john@acme.com>"
     assert by_cn["DOC0001"]["SUBJECT"] == "Fwd: [REDACTED - Attorney-Client]", "metadata is scrubbed too"
     assert by_cn["DOC0001"]["DATESENT"] == "03/04/2024 15:02:00"
     assert by_cn["DOC0001"]["REDACTED"] == "Yes" and by_cn["DOC0002"]["REDACTED"] == "No"
-    assert by_cn["DOC0001"]["ATTACHCOUNT"] == "1"
+    assert by_cn["DOC0001"]["CUSTODIAN"] == "Jane Roe" and by_cn["DOC0001"]["ALLCUSTODIANS"] == "Jane Roe"
     assert by_cn["DOC0005"]["CONFIDENTIALITY"] == "Highly Confidential - AEO"
     assert by_cn["DOC0004"]["CONFIDENTIALITY"] == ""
     doc2 = next(i.document for i in produced[0]["items"] if i.document.control_number == "DOC0002")
-    assert by_cn["DOC0002"]["MD5HASH"] == doc2.md5.upper() and by_cn["DOC0002"]["SHA256HASH"] == doc2.sha256
+    assert by_cn["DOC0002"]["MD5HASH"] == doc2.md5.upper() and by_cn["DOC0002"]["FILEEXT"] == "pdf"
 
 
 def test_dat_values_with_newlines_and_delimiters_round_trip(tmp_path):
     from lpo.production.loadfiles import write_dat
-    rows = [{"BEGBATES": "A1", "SUBJECT": "line one\r\nline two\nþquoted þ", "TITLE": "tab\x14here"}]
+    rows = [{"BEGBATES": "A1", "SUBJECT": "line one\r\nline two\nþquoted þ", "FILENAME": "tab\x14here"}]
     write_dat(tmp_path / "x.dat", rows)
     raw = (tmp_path / "x.dat").read_bytes().decode("utf-8-sig")
     assert "line one\u00aeline two" in raw
     back = read_dat(tmp_path / "x.dat")
-    assert back[0]["SUBJECT"] == "line one\nline two\nþquoted þ"
-    assert back[0]["TITLE"] == "tab here"
+    assert back[0]["SUBJECT"] == "line one\nline two\n quoted  ", "a qualifier inside a value would end the field"
+    assert back[0]["FILENAME"] == "tab here"
     assert back[0]["ENDBATES"] == ""
 
 
@@ -356,7 +357,7 @@ def test_manifest_lists_every_file_and_nothing_else(produced, tmp_path):
     (vol / result.documents[0].text_path).write_text("changed", encoding="utf-8")
     (vol / "extra.txt").write_text("not delivered", encoding="utf-8")
     problems = verify_manifest(vol)
-    assert any("differs" in p for p in problems) and any("extra.txt" in p for p in problems)
+    assert any("altered" in p for p in problems) and any("extra.txt" in p for p in problems)
 
 
 def test_nothing_redacted_or_withheld_reaches_any_produced_file(produced):
@@ -392,7 +393,7 @@ def test_pages_imaged_for_a_volume_carry_no_redacted_text(corpus, monkeypatch):
 
     monkeypatch.setattr(render, "render_pdf", spy)
     produce_volume(corpus["items"], [], corpus["out"], CONFIG, "VOL009", 1, workers=1, dpi=100)
-    assert len(rendered) == 3, "the email, the text file and the redacted PDF are rendered from text"
+    assert len(rendered) == 2, "the email and the text file are rendered from text (the PDF is redacted in place)"
     texts = []
     for data in rendered:
         pdf = pdfium.PdfDocument(data)
@@ -404,7 +405,6 @@ def test_pages_imaged_for_a_volume_carry_no_redacted_text(corpus, monkeypatch):
     assert email_page.count("From:") == 1 and email_page.count("Per our call") == 1, \
         "the header lines of the extracted text are not printed twice"
     assert everything.count("[REDACTED - Attorney-Client]") == 2, "subject line and body"
-    assert "[REDACTED - Privileged]" in everything
 
 
 def test_redaction_of_every_instance_and_span_checks():
@@ -435,17 +435,28 @@ def test_wrapping_keeps_every_character():
 def test_privilege_log(produced):
     _, result = produced
     rows = read_privlog(result.paths.privilege_log)
-    assert [r["Control Number"] for r in rows] == ["DOC0003", "DOC0007"]
-    r3, r7 = rows
-    assert r3["Privilege Claimed"] == "Attorney-Client Privilege"
-    assert r3["Basis for Claim"] == "Text file (attachment) reflecting legal advice of counsel regarding the proposed merger"
-    assert r3["Family ID"] == "DOC0001"
+    assert read_privlog_xlsx(result.paths.privilege_log_xlsx) == rows, "the XLSX says what the CSV says"
     docs = {d.control_number: d for d in result.documents}
-    assert r3["Produced Family Range"] == f"{docs['DOC0001'].beg_attach}-{docs['DOC0001'].end_attach}"
+    withheld = [r for r in rows if r["Treatment"] == "Withheld"]
+    redacted = {r["Bates"]: r for r in rows if r["Treatment"] == "Redacted"}
+    assert [(r["Bates"], r["Control Number"]) for r in withheld] == [("", "DOC0003"), ("", "DOC0007")]
+    r3, r7 = withheld
+    assert r3["Privilege Claimed"] == "Attorney-Client Privilege"
+    assert r3["Description"] == "Text file (attachment) reflecting legal advice of counsel regarding the proposed merger"
+    assert r3["Family Range"] == f"{docs['DOC0001'].beg_attach}-{docs['DOC0001'].end_attach}"
     assert r7["Privilege Claimed"] == "Work Product"
-    assert r7["Basis for Claim"] == "Memorandum prepared by counsel in anticipation of litigation"
-    assert (r7["Date"], r7["Document Type"], r7["Author / From"], r7["Recipients (To)"], r7["Subject / Title"]) == \
-        ("02/01/2024", "Email", "counsel@lawfirm.com", "john@acme.com", "Litigation hold analysis")
+    assert r7["Description"] == "Email prepared by or at the direction of counsel in anticipation of litigation"
+    assert (r7["Date"], r7["Document Type"], r7["Author"], r7["Recipients"]) == \
+        ("02/01/2024", "Email", "counsel@lawfirm.com", "john@acme.com")
+    # Privilege-safe: neither the subject nor the reviewer's note reaches the log.
+    text = json.dumps(rows)
+    assert "Litigation hold analysis" not in text and "Memorandum prepared by counsel" not in text
+    for cn in ("DOC0001", "DOC0006"):
+        d = docs[cn]
+        key = f"{d.beg_bates}-{d.end_bates}" if d.beg_bates != d.end_bates else d.beg_bates
+        assert key in redacted, f"{cn}: a redacted document is logged by its Bates range"
+    email = next(r for r in redacted.values() if r["Document Type"] == "Email")
+    assert email["Author"] == "John Doe <john@acme.com>" and email["Privilege Claimed"] == "Attorney-Client"
 
 
 @pytest.mark.parametrize("privilege", [Privilege.attorney_client, Privilege.work_product])
@@ -567,7 +578,7 @@ def test_withheld_list_takes_only_withheld_privilege(corpus):
 def test_imaging_worker_failure_is_reported(tmp_path):
     from lpo.production import imaging
     jobs = [imaging.ImageJob(str(tmp_path / f"missing{i}.pdf"), 0, ("ACME00000001",),
-                             (str(tmp_path / f"{i}.tif"),), "", 100) for i in range(2)]
+                             (str(tmp_path / f"{i}.tif"),), 100) for i in range(2)]
     with pytest.raises(imaging.ImagingError, match="imaging worker failed"):
         imaging.run_jobs(jobs, workers=2)
 

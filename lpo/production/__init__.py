@@ -4,9 +4,11 @@
     result = produce_volume(items, withheld, out_dir, matter.production, "VOL001", matter.production.start)
     next_volume_start = result.next_number
 
-Modules: `volume` (produce_volume), `bates`, `redact` (text redaction),
-`render` (text to PDF pages), `imaging` (rasterise, endorse, Group 4 TIFF),
-`loadfiles` (DAT/OPT writers and readers), `privlog`, `manifest`.
+Modules: `selection` (what a matter produces, in volumes), `volume` (produce_volume),
+`bates`, `redact` (text redaction), `pdfredact` (redactions burned into PDF pages),
+`render` (text, slip sheets and office files to PDF), `endorse` (Bates and designation
+on every page), `imaging` (worker processes, Group 4 TIFF), `loadfiles` (DAT/OPT
+writers and readers), `privlog` (CSV and XLSX), `manifest` (and verify_production).
 
 Names are imported on first use (PEP 562), so that an imaging worker process
 (`python -m lpo.production.imaging`) starts without loading the rest.
@@ -22,8 +24,8 @@ _EXPORTS = {
     "DEFAULT_DPI": "imaging",
     "DAT_FIELDS": "loadfiles", "LoadFileError": "loadfiles", "loadfile_path": "loadfiles",
     "read_dat": "loadfiles", "read_opt": "loadfiles", "volume_relative": "loadfiles",
-    "build_manifest": "manifest", "verify_manifest": "manifest",
-    "PRIVLOG_COLUMNS": "privlog", "read_privlog": "privlog",
+    "build_manifest": "manifest", "verify_manifest": "manifest", "verify_production": "manifest",
+    "PRIVLOG_COLUMNS": "privlog", "read_privlog": "privlog", "read_privlog_xlsx": "privlog",
     "RedactionError": "redact", "redaction_label": "redact",
     "ProductionError": "volume", "ProductionItem": "volume", "ProductionPaths": "volume",
     "ProductionResult": "volume", "produce_volume": "volume",
@@ -50,8 +52,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from lpo.production.imaging import DEFAULT_DPI
     from lpo.production.loadfiles import (DAT_FIELDS, LoadFileError, loadfile_path, read_dat, read_opt,
                                           volume_relative)
-    from lpo.production.manifest import build_manifest, verify_manifest
-    from lpo.production.privlog import PRIVLOG_COLUMNS, read_privlog
+    from lpo.production.manifest import build_manifest, verify_manifest, verify_production
+    from lpo.production.privlog import PRIVLOG_COLUMNS, read_privlog, read_privlog_xlsx
     from lpo.production.redact import RedactionError, redaction_label
     from lpo.production.volume import (ProductionError, ProductionItem, ProductionPaths, ProductionResult,
                                        produce_volume)

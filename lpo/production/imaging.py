@@ -1,18 +1,15 @@
-"""Page images: rasterise PDF pages, endorse them, save single-page Group 4 TIFFs.
+"""Page images: endorse PDF pages, and rasterise them to single-page Group 4 TIFFs.
 
-Each page is rendered with pypdfium2 in greyscale, endorsed (Bates number at the
-bottom right, confidentiality designation at the bottom left, in a white band
-along the bottom edge), thresholded to 1 bit and written as a single-page TIFF,
-CCITT Group 4, with its resolution recorded.
+Two kinds of job, both run over worker processes:
+- `EndorseJob`: one document's PDF, endorsed (lpo.production.endorse) into the
+  volume (image_format pdf) or into the work folder (tiff);
+- `ImageJob`: pages of an endorsed PDF rendered with pypdfium2 in greyscale,
+  thresholded to 1 bit and written as single-page TIFFs, CCITT Group 4, with
+  their resolution recorded.
 
-The band never covers text: when the bottom `BAND_INCHES` of the page are blank
-(the usual margin, and always so for pages lpo renders itself) the band is drawn
-over that margin; otherwise the page content is shrunk to make room for the band
-below it, keeping the page size.
-
-Parallel imaging uses processes (pdfium is not thread-safe): `run_jobs` starts
-`python -m lpo.production.imaging` workers, each given its share of `ImageJob`s
-as JSON on stdin. Fresh interpreters, rather than multiprocessing, because
+Parallel jobs use processes (pdfium is not thread-safe): `run_jobs` starts
+`python -m lpo.production.imaging` workers, each given its share of jobs as
+JSON on stdin. Fresh interpreters, rather than multiprocessing, because
 multiprocessing's "spawn" re-imports the caller's __main__ (a script without an
 `if __name__ == "__main__"` guard would run again in every worker) and "fork"
 is unsafe in a process that holds threads (a Prefect worker does).
@@ -26,34 +23,20 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pypdfium2 as pdfium
-import reportlab
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 # 300 dpi: what ESI protocols ask for and what Relativity's own sample images use.
 # Measured on a shared 2-core VM: ~13 pages per CPU-second at 300 dpi, ~25 at 200,
 # ~36 at 150 (Group 4 encoding dominates); pass dpi= to trade quality for speed.
 DEFAULT_DPI = 300
-BAND_INCHES = 0.45
-ENDORSE_MARGIN_INCHES = 0.5
-ENDORSE_POINTS = 10
 MAX_PAGE_INCHES = 17.0      # larger pages (plans, posters) are scaled to fit 17 in
-BLANK_LEVEL = 224           # a band whose darkest pixel is lighter than this is blank
-
-# Bitstream Vera ships inside reportlab, so the endorsement font is the same everywhere.
-ENDORSE_FONT = Path(reportlab.__file__).parent / "fonts" / "VeraBd.ttf"
 
 
 class ImagingError(RuntimeError):
     pass
-
-
-@lru_cache(maxsize=8)
-def _font(px: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(ENDORSE_FONT), px)
 
 
 def page_count(pdf_path: Path | str) -> int:
@@ -68,27 +51,6 @@ def page_count(pdf_path: Path | str) -> int:
         pdf.close()
 
 
-def endorse(page: Image.Image, bates: str, designation: str, dpi: int) -> Image.Image:
-    """Greyscale page with the endorsement band along its bottom edge (may draw on `page` itself)."""
-    w, h = page.size
-    band = round(BAND_INCHES * dpi)
-    if page.crop((0, h - band, w, h)).getextrema()[0] < BLANK_LEVEL:
-        # Content reaches into the band: shrink the page to make room below it.
-        scale = (h - band) / h
-        small = page.resize((max(1, round(w * scale)), h - band), Image.Resampling.BILINEAR)
-        page = Image.new("L", (w, h), 255)
-        page.paste(small, ((w - small.width) // 2, 0))
-    draw = ImageDraw.Draw(page)
-    draw.rectangle((0, h - band, w, h), fill=255)
-    font = _font(max(8, round(ENDORSE_POINTS * dpi / 72)))
-    margin = round(ENDORSE_MARGIN_INCHES * dpi)
-    y = h - band / 2
-    draw.text((w - margin, y), bates, font=font, fill=0, anchor="rm")
-    if designation:
-        draw.text((margin, y), designation.upper(), font=font, fill=0, anchor="lm")
-    return page
-
-
 def save_tiff_g4(page: Image.Image, path: Path | str, dpi: int) -> None:
     # A plain threshold at mid-grey, no dithering: crisp text, smaller Group 4 files
     # (and twice as fast as a lookup table).
@@ -99,14 +61,34 @@ def save_tiff_g4(page: Image.Image, path: Path | str, dpi: int) -> None:
 
 @dataclass(frozen=True)
 class ImageJob:
-    """Image pages [first_page, first_page + len(bates)) of one PDF."""
+    """Image pages [first_page, first_page + len(bates)) of one (endorsed) PDF."""
 
     pdf_path: str
     first_page: int
     bates: tuple[str, ...]
     out_paths: tuple[str, ...]
-    designation: str
     dpi: int
+
+
+@dataclass(frozen=True)
+class EndorseJob:
+    """Endorse every page of one document's PDF with its Bates numbers."""
+
+    pdf_path: str
+    dest: str
+    bates: tuple[str, ...]
+    designation: str
+    check_band: bool
+
+
+Job = ImageJob | EndorseJob
+
+
+def run_job(job: Job) -> int:
+    if isinstance(job, EndorseJob):
+        from lpo.production.endorse import endorse_pdf
+        return endorse_pdf(job.pdf_path, job.dest, list(job.bates), job.designation, job.check_band)
+    return image_job(job)
 
 
 def image_job(job: ImageJob) -> int:
@@ -129,15 +111,15 @@ def image_job(job: ImageJob) -> int:
                     img = exact
             finally:
                 page.close()
-            save_tiff_g4(endorse(img, bates, job.designation, job.dpi), out, job.dpi)
+            save_tiff_g4(img, out, job.dpi)
     finally:
         pdf.close()
     return len(job.bates)
 
 
-def _partition(jobs: list[ImageJob], n: int) -> list[list[ImageJob]]:
+def _partition(jobs: list[Job], n: int) -> list[list[Job]]:
     """`n` shares of about equal page counts (largest job first to the lightest share)."""
-    shares: list[list[ImageJob]] = [[] for _ in range(n)]
+    shares: list[list[Job]] = [[] for _ in range(n)]
     load = [0] * n
     for job in sorted(jobs, key=lambda j: -len(j.bates)):
         i = load.index(min(load))
@@ -146,11 +128,11 @@ def _partition(jobs: list[ImageJob], n: int) -> list[list[ImageJob]]:
     return [s for s in shares if s]
 
 
-def run_jobs(jobs: list[ImageJob], workers: int) -> None:
-    """Image every job, in `workers` worker processes when more than one."""
+def run_jobs(jobs: list[Job], workers: int) -> None:
+    """Run every job, in `workers` worker processes when more than one."""
     if workers <= 1 or len(jobs) < 2:
         for job in jobs:
-            image_job(job)
+            run_job(job)
         return
     import lpo
     env = dict(os.environ)
@@ -163,7 +145,7 @@ def run_jobs(jobs: list[ImageJob], workers: int) -> None:
             proc = subprocess.Popen([sys.executable, "-m", "lpo.production.imaging"], stdin=subprocess.PIPE,
                                     stdout=subprocess.DEVNULL, stderr=err, env=env)
             procs.append((proc, err))
-            proc.stdin.write(json.dumps([asdict(j) for j in share]).encode())
+            proc.stdin.write(json.dumps([{"kind": type(j).__name__, **asdict(j)} for j in share]).encode())
             proc.stdin.close()
         failures = []
         for proc, err in procs:
@@ -181,8 +163,10 @@ def run_jobs(jobs: list[ImageJob], workers: int) -> None:
 
 
 def _worker() -> None:
+    kinds = {"ImageJob": ImageJob, "EndorseJob": EndorseJob}
     for raw in json.load(sys.stdin):
-        image_job(ImageJob(**{**raw, "bates": tuple(raw["bates"]), "out_paths": tuple(raw["out_paths"])}))
+        cls = kinds[raw.pop("kind")]
+        run_job(cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}))
 
 
 if __name__ == "__main__":

@@ -5,11 +5,13 @@ SampleDataSources/load_file_03.dat and Opticon_01.opt):
 
 DAT
 - UTF-8 with a byte-order mark (the samples start with EF BB BF), CRLF line ends;
+  `production.dat_encoding: cp1252` writes Windows-1252 without a BOM for older
+  Concordance installs (characters it cannot hold become '?');
 - a header row of field names, then one row per produced document;
 - fields separated by DC4 (0x14), every value qualified by þ (U+00FE) - the
   sample qualifies only some fields; we qualify all, which every reader accepts;
-- a newline inside a value is written as ® (U+00AE); a DC4 inside a value
-  (never legitimate text) is written as a space.
+- a newline inside a value is written as ® (U+00AE); a DC4 or þ inside a value
+  (never legitimate text, and they would end the field) is written as a space.
 
 OPT
 - one line per page: ImageKey,Volume,Path,DocBreak,Folder,Box,Pages; DocBreak
@@ -34,13 +36,13 @@ NEWLINE = "\u00ae"
 BOM = "\ufeff"
 CRLF = "\r\n"
 
+# The standard production fields, in this order (the [Production] issue's list).
 DAT_FIELDS = [
-    "BEGBATES", "ENDBATES", "BEGATTACH", "ENDATTACH", "PGCOUNT", "ATTACHCOUNT",
-    "CUSTODIAN", "CONTROLNUMBER", "FILENAME", "FILEEXT", "AUTHOR", "TITLE",
-    "FROM", "TO", "CC", "BCC", "SUBJECT", "DATESENT", "DATECREATED", "DATEMODIFIED",
-    "MD5HASH", "SHA256HASH", "CONFIDENTIALITY", "REDACTED", "PRODVOL",
-    "TEXTPATH", "NATIVEPATH",
+    "BEGBATES", "ENDBATES", "BEGATTACH", "ENDATTACH", "CUSTODIAN", "ALLCUSTODIANS",
+    "FROM", "TO", "CC", "BCC", "SUBJECT", "DATESENT", "FILENAME", "FILEEXT", "MD5HASH",
+    "TEXTPATH", "NATIVEPATH", "CONFIDENTIALITY", "REDACTED",
 ]
+DAT_ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252"}
 
 OPT_COLUMNS = ("ImageKey", "Volume", "Path", "DocBreak", "Folder", "Box", "Pages")
 
@@ -67,19 +69,21 @@ def dat_value(value: object) -> str:
         return ""
     text = str(value)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", NEWLINE)
-    return text.replace(DELIMITER, " ")
+    return text.replace(DELIMITER, " ").replace(QUALIFIER, " ")
 
 
 def dat_line(values: list[object]) -> str:
     return DELIMITER.join(f"{QUALIFIER}{dat_value(v)}{QUALIFIER}" for v in values)
 
 
-def write_dat(path: Path, rows: list[dict], fields: list[str] = DAT_FIELDS) -> None:
+def write_dat(path: Path, rows: list[dict], fields: list[str] = DAT_FIELDS, encoding: str = "utf-8") -> None:
     unknown = {k for row in rows for k in row} - set(fields)
     if unknown:
         raise LoadFileError(f"DAT rows carry fields not in the header: {sorted(unknown)}")
+    if encoding not in DAT_ENCODINGS:
+        raise LoadFileError(f"DAT encoding {encoding!r}: use one of {sorted(DAT_ENCODINGS)}")
     lines = [dat_line(list(fields))] + [dat_line([row.get(f) for f in fields]) for row in rows]
-    path.write_bytes((BOM + CRLF.join(lines) + CRLF).encode("utf-8"))
+    path.write_bytes((CRLF.join(lines) + CRLF).encode(DAT_ENCODINGS[encoding], errors="replace"))
 
 
 def _parse_dat_line(line: str, delimiter: str, qualifier: str) -> list[str]:
@@ -112,6 +116,14 @@ def _parse_dat_line(line: str, delimiter: str, qualifier: str) -> list[str]:
             return out
 
 
+def decode(raw: bytes) -> str:
+    """A load file's text: UTF-8 (with or without BOM), else Windows-1252 (older Concordance)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
 def read_dat(path: Path | str, delimiter: str = DELIMITER, qualifier: str = QUALIFIER,
              restore_newlines: bool = True, fields: list[str] | None = None) -> list[dict]:
     """Rows of a DAT as dicts keyed by the header row's field names.
@@ -120,7 +132,7 @@ def read_dat(path: Path | str, delimiter: str = DELIMITER, qualifier: str = QUAL
     Relativity samples have none); ® is turned back into a newline unless
     `restore_newlines` is False.
     """
-    text = Path(path).read_bytes().decode("utf-8-sig")
+    text = decode(Path(path).read_bytes())
     lines = [ln for ln in text.replace("\r\n", "\n").split("\n") if ln != ""]
     if fields is None:
         if not lines:
@@ -150,7 +162,7 @@ def write_opt(path: Path, lines: list[str]) -> None:
 def read_opt(path: Path | str) -> list[tuple[str, str, str, str, str, str, str]]:
     """(ImageKey, Volume, Path, DocBreak, Folder, Box, Pages) per line, as strings."""
     out = []
-    text = Path(path).read_bytes().decode("utf-8-sig")
+    text = decode(Path(path).read_bytes())
     for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         if not line:
             continue

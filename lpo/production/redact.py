@@ -10,9 +10,9 @@ Safety nets, because a leak cannot be taken back:
 - a span whose offsets fall outside the text, or whose recorded `text` differs
   from the characters at its offsets, is refused (the text changed under the
   coding; re-review rather than guess);
-- every other exact occurrence of a redacted string (at least
-  `MIN_REPEAT_CHARS` characters) in the same document is redacted too, with the
-  same reason ("redact all instances");
+- every other occurrence of a redacted string (at least `MIN_REPEAT_CHARS`
+  characters; whitespace may differ, a line break where a space was) in the same
+  document is redacted too, with the same reason ("redact all instances");
 - `scrub` applies the same replacements (strings of at least `MIN_SCRUB_CHARS`)
   to metadata (subject, file name, email header...), which would otherwise carry,
   say, a redacted subject line into the DAT or onto the rendered email header.
@@ -20,6 +20,7 @@ Safety nets, because a leak cannot be taken back:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lpo.models import RedactionSpan
@@ -32,8 +33,16 @@ class RedactionError(ValueError):
     pass
 
 
+# Reason codes the review configs record (lpo.review.config.REDACTION_REASONS), as printed on a box.
+REASON_LABELS = {"privileged": "Privileged", "pii": "PII", "third_party_confidential": "Confidential Third Party"}
+
+
+def reason_label(reason: str) -> str:
+    return "; ".join(REASON_LABELS.get(r.strip(), r.strip()) for r in reason.split(";") if r.strip())
+
+
 def redaction_label(reason: str) -> str:
-    return f"[REDACTED - {reason}]"
+    return f"[REDACTED - {reason_label(reason) or 'Privileged'}]"
 
 
 @dataclass(frozen=True)
@@ -63,15 +72,13 @@ def resolve_spans(text: str, spans: list[RedactionSpan], control_number: str = "
             raise RedactionError(f"{who}redaction {s.start}-{s.end} ({s.reason}) no longer matches the text "
                                  f"(expected {s.text!r}); the text changed after coding, re-review the document")
         found.append((s.start, s.end, _reason(s.reason)))
-    # Redact every other instance of each redacted string.
+    # Redact every other instance of each redacted string, however its lines break.
     for start, end, reason in list(found):
         needle = text[start:end].strip()
         if len(needle) < MIN_REPEAT_CHARS:
             continue
-        at = text.find(needle)
-        while at != -1:
-            found.append((at, at + len(needle), reason))
-            at = text.find(needle, at + len(needle))
+        for m in pattern(needle).finditer(text):
+            found.append((m.start(), m.end(), reason))
     found.sort()
     merged: list[tuple[int, int, str]] = []
     for start, end, reason in found:
@@ -101,9 +108,14 @@ def redacted_text(segs: list[Segment]) -> str:
     return "".join(s.text for s in segs)
 
 
+def pattern(needle: str) -> re.Pattern:
+    """`needle` with any run of whitespace matching any other (a line break where a space was)."""
+    return re.compile(r"\s+".join(re.escape(tok) for tok in needle.split()))
+
+
 def secrets(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, str]]:
-    """(redacted string, reason), longest first, for scrubbing metadata."""
-    out = {(text[s:e].strip(), r) for s, e, r in spans if len(text[s:e].strip()) >= MIN_SCRUB_CHARS}
+    """(redacted string, whitespace folded; reason), longest first, for scrubbing metadata."""
+    out = {(" ".join(text[s:e].split()), r) for s, e, r in spans if len(text[s:e].strip()) >= MIN_SCRUB_CHARS}
     return sorted(out, key=lambda p: -len(p[0]))
 
 
@@ -113,10 +125,10 @@ def scrub_segments(value: str | None, secret_list: list[tuple[str, str]]) -> lis
     for needle, reason in secret_list:
         out: list[Segment] = []
         for seg in segs:
-            if seg.redacted or needle not in seg.text:
+            if seg.redacted or not pattern(needle).search(seg.text):
                 out.append(seg)
                 continue
-            parts = seg.text.split(needle)
+            parts = pattern(needle).split(seg.text)
             for i, part in enumerate(parts):
                 if i:
                     out.append(Segment(redaction_label(reason), reason))

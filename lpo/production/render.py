@@ -205,3 +205,68 @@ def render_pdf(body: list[Segment], header: list[tuple[str, list[Segment]]] | No
         c.showPage()
     c.save()
     return buf.getvalue(), pages
+
+
+# ---------------------------------------------------------------- slip sheets
+
+def slip_sheet_pdf(lines: list[str]) -> bytes:
+    """One page standing in for a document (withheld, or produced native): its lines centred.
+
+    The Bates number and designation are endorsed on it like on any page; the
+    caller prints the Bates number in `lines` too, so it reads in the middle.
+    """
+    f = fonts()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter, pageCompression=0, invariant=1)
+    y = PAGE_H / 2 + LEADING * 2 * len(lines) / 2
+    for i, line in enumerate(lines):
+        size = 16.0 if i == 0 else 12.0
+        c.setFont(f.bold if i == 0 else f.regular, size)
+        c.drawCentredString(PAGE_W / 2, y, clean(line, f.unicode))
+        y -= 2 * LEADING
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- office files via LibreOffice
+
+OFFICE_EXTENSIONS = frozenset({"doc", "docx", "docm", "dot", "dotx", "rtf", "odt", "wpd", "wps",
+                               "ppt", "pptx", "pptm", "pps", "ppsx", "odp", "key", "vsd", "vsdx"})
+CONVERT_SECONDS = 60.0        # per call, plus PER_FILE_SECONDS for each file in it
+PER_FILE_SECONDS = 30.0
+
+
+def soffice_path() -> str | None:
+    import shutil
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert_office(files: list[Path], outdir: Path) -> dict[Path, Path | None]:
+    """PDF of each office file through one headless LibreOffice run (None where it failed).
+
+    A private profile in `outdir` (no lock shared with ingest or another run); its
+    own session, so a timeout kills oosplash and soffice.bin together.
+    """
+    import signal
+    import subprocess
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    exe = soffice_path()
+    if exe is None or not files:
+        return {f: None for f in files}
+    profile = outdir / ".profile"
+    cmd = [exe, f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore", "--nologo",
+           "--nolockcheck", "--nodefault", "--convert-to", "pdf", "--outdir", str(outdir), *map(str, files)]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                         env=dict(os.environ, HOME=str(outdir), SAL_USE_VCLPLUGIN="svp"))
+    try:
+        p.wait(timeout=CONVERT_SECONDS + PER_FILE_SECONDS * len(files))
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    out: dict[Path, Path | None] = {}
+    for f in files:
+        pdf = outdir / (f.stem + ".pdf")
+        out[f] = pdf if pdf.is_file() and pdf.stat().st_size > 0 else None
+    return out
