@@ -4,12 +4,18 @@ VENV    := .venv
 LSVENV  := .venv-labelstudio
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS    := postgresql fonts-dejavu-core tesseract-ocr tesseract-ocr-eng \
-           libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui poppler-utils
+           libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui poppler-utils \
+           openjdk-17-jdk-headless maven
 OUT     ?= demo-out
+ESNODE  := build/elasticsearch/classes/lpo/es/SingleNode.class
 
 .PHONY: setup debs demo test schemas clean
 
-setup: debs $(VENV)/.installed $(LSVENV)/.installed
+setup: debs $(VENV)/.installed $(LSVENV)/.installed $(ESNODE)
+
+# A real single-node Elasticsearch for the tests and bench/search.py, from Maven Central's jars (cached in ~/.m2).
+$(ESNODE): tools/elasticsearch/pom.xml $(wildcard tools/elasticsearch/src/main/java/lpo/es/*.java) | debs
+	mvn -q -B -f tools/elasticsearch/pom.xml package
 
 # Debian packages the tests need: PostgreSQL (the store suite runs on it too), Tesseract (OCR),
 # LibreOffice (legacy DOC/XLS/PPT), DejaVu fonts (production renders text with them), poppler-utils

@@ -242,6 +242,82 @@ def exceptions(matter_dir: MatterDir, csv: Annotated[bool, typer.Option("--csv",
         console.print(exceptions_table(ws.store.exceptions()))
 
 
+Production = Annotated[Optional[str], typer.Option(
+    "--production", help="a production volume's index (what the receiving party searches) instead of the matter's")]
+
+
+@app.command("index")
+def index_cmd(matter_dir: MatterDir, production: Production = None) -> None:
+    """(Re-)build the search index from the store; searches keep working until the new index replaces the old."""
+    ws = _ws(matter_dir)
+    from lpo.search import SearchError, reindex
+
+    try:
+        n = reindex(ws, production)
+    except (SearchError, KeyError) as e:
+        _fail(str(e).strip("'\""))
+    console.print(f"indexed {n} documents with {ws.matter.search.engine}"
+                  + (f" for production {production}" if production else ""))
+
+
+@app.command("search")
+def search_cmd(matter_dir: MatterDir, query: Annotated[str, typer.Argument(
+                   help='e.g. \'negligen* w/5 damage AND date:[2001-01-01 TO 2001-06-30]\'')],
+               production: Production = None,
+               limit: Annotated[Optional[int], typer.Option(min=1, help="show at most this many hits")] = None,
+               as_json: Annotated[bool, typer.Option("--json", help="one JSON object: total and hits")] = False
+               ) -> None:
+    """Search the matter: AND OR NOT ( ) "phrases" w/N pre/N wildcards* fuzzy~ field: date:[A TO B]."""
+    ws = _ws(matter_dir)
+    from lpo.search import QueryError, SearchError, search
+
+    try:
+        r = search(ws, query, production, limit)
+    except QueryError as e:
+        _fail(f"query: {e}")
+    except SearchError as e:
+        _fail(str(e))
+    if as_json:
+        sys.stdout.write(json.dumps({"query": r.query, "total": r.total,
+                                     "hits": [{"id": h.id, "family_id": h.family_id} for h in r.hits]}) + "\n")
+        return
+    for h in r.hits:
+        sys.stdout.write(f"{h.id}\t{h.family_id}\n")
+    console.print(f"{r.total} documents match {query!r}" + (f" (showing {len(r.hits)})" if len(r.hits) < r.total
+                                                             else ""))
+
+
+@app.command("search-terms")
+def search_terms(matter_dir: MatterDir, terms_file: Annotated[Path, typer.Argument(
+                     help="one search a line; # starts a comment")],
+                 production: Production = None,
+                 csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False) -> None:
+    """The search term report: per term, hits, unique hits and hits with families, and the total."""
+    ws = _ws(matter_dir)
+    from lpo.search import QueryError, SearchError, open_engine, read_terms, term_report
+    from lpo.search.terms import report_csv, report_table
+
+    if not terms_file.is_file():
+        _fail(f"{terms_file} does not exist: write one search a line")
+    terms = read_terms(terms_file)
+    if not terms:
+        _fail(f"{terms_file} holds no search terms")
+    engine = open_engine(ws, production)
+    try:
+        rows, total = term_report(engine, terms)
+    except QueryError as e:
+        _fail(f"{terms_file}: term {e.query!r}: {e}")
+    except SearchError as e:
+        _fail(str(e))
+    finally:
+        engine.close()
+    if csv:
+        sys.stdout.write(report_csv(rows, total))
+    else:
+        console.print(report_table(rows, total, f"Search term report, {ws.matter.name}"
+                                   + (f", production {production}" if production else "")))
+
+
 def status_counts(matter_dir: Path) -> dict:
     from lpo.review.productivity import productivity
 

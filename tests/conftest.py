@@ -44,3 +44,23 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def es_url():
+    """A real Elasticsearch: LPO_ELASTICSEARCH_URL, or a single node built from Maven Central (tests/es_server.py)."""
+    url = os.environ.get("LPO_ELASTICSEARCH_URL")
+    if url:
+        yield url
+        return
+    from tests.es_server import ElasticsearchNode, tools_missing
+
+    why = tools_missing()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(f"Elasticsearch cannot start in CI: {why}")
+        pytest.skip(why)
+    node = ElasticsearchNode()
+    url = node.start()
+    yield url
+    node.stop()
