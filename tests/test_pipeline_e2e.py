@@ -66,6 +66,14 @@ def test_the_status_command_reports_every_stage(ran):
                 "qa_sampled", "produced"):
         assert status[key] > 0 or key == "exceptions", key
     assert status["reviewed"] == status["routed"]
+    # Productivity: every simulated reviewer, their documents adding up to the routed count; every batch done.
+    reviewers = status["reviewers"]
+    assert len(reviewers) >= 2 and sum(r["documents"] for r in reviewers) == status["routed"]
+    assert all(r["docs_per_hour"] and 0 <= r["responsive_rate"] <= 1 for r in reviewers)
+    assert any(r["qa_checked"] for r in reviewers) and all(r["overturn_rate"] is None or r["qa_checked"]
+                                                            for r in reviewers)
+    fp = [b for b in status["batches"] if b["stage"] == "first_pass"]
+    assert fp and all(b["state"] == "complete" and b["percent"] == 100 for b in fp)
 
 
 def test_produced_documents_are_responsive_and_never_privileged(ran):

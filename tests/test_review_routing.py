@@ -206,3 +206,18 @@ def test_redaction_spans_round_trip_through_parse():
     assert d.privilege is Privilege.partial
     assert d.redactions == [RedactionSpan(start=0, end=12, reason="privileged", text="Pricing memo"),
                             RedactionSpan(start=22, end=33, reason="pii", text="123-45-6789")]
+
+
+def test_instructions_carry_issue_definitions_privilege_examples_and_counsel_escaped():
+    from lpo.matter import Counsel, IssueCode, PrivilegeExamples, Protocol
+    from lpo.review.config import instructions_html
+
+    html = instructions_html(Protocol(
+        instructions="Code <carefully>.", issue_codes=[IssueCode(code="PRICING", description="price & terms")],
+        counsel=Counsel(names=["Ann Law"], domains=["firm.example"]),
+        privilege_examples=PrivilegeExamples(privileged=["Email asking <counsel> for advice"],
+                                             not_privileged=["Counsel cc'd on a sales update"])))
+    assert "Code &lt;carefully&gt;." in html and "<b>PRICING</b>: price &amp; terms" in html
+    assert "<p>Privileged, for example:</p><ul><li>Email asking &lt;counsel&gt; for advice</li></ul>" in html
+    assert "<p>Not privileged, for example:</p><ul><li>Counsel cc'd on a sales update</li></ul>" in html
+    assert "Ann Law, @firm.example" in html
