@@ -127,12 +127,22 @@ def route(matter_dir: MatterDir) -> None:
 
 @app.command()
 def collect(matter_dir: MatterDir,
-            stage: Annotated[str, typer.Option(help="first_pass or qa")] = "first_pass") -> None:
+            stage: Annotated[str, typer.Option(help="first_pass or qa")] = "first_pass",
+            listen: Annotated[bool, typer.Option("--listen", help="collect every stage, then keep collecting each "
+                                                 "project as its coding changes (Label Studio webhooks), until "
+                                                 "Ctrl-C")] = False,
+            port: Annotated[int, typer.Option(help="with --listen: the port on 127.0.0.1 Label Studio posts to "
+                                              "(default: a free one)")] = 0) -> None:
     """Bring the reviewers' coding back from Label Studio (safe to run again)."""
-    _ws(matter_dir)
+    ws = _ws(matter_dir)
     from flows.review import collect_flow
 
-    r = collect_flow(str(matter_dir), stage)
+    if listen:
+        return _collect_listening(ws, matter_dir, port)
+    _print_collected(stage, collect_flow(str(matter_dir), stage))
+
+
+def _print_collected(stage: str, r: dict) -> None:
     console.print(f"collected {stage}: {r['inserted']} new, {r['updated']} updated, {r['retracted']} retracted "
                   f"decisions; {r['coded']}/{r['tasks']} tasks coded")
     for rej in r["rejections"]:
@@ -140,6 +150,43 @@ def collect(matter_dir: MatterDir,
     if r["rejections"]:
         console.print(f"[bold red]{len(r['rejections'])} annotations were refused and not stored[/]: the reviewer "
                       f"must correct them in Label Studio, then collect again")
+
+
+def _collect_listening(ws, matter_dir: Path, port: int) -> None:
+    """Hook every live project, collect everything once, then collect each project when Label Studio
+    reports a change; the hooks are removed on Ctrl-C."""
+    import threading
+    from datetime import datetime
+
+    from flows.review import collect_flow
+    from lpo.models import Stage
+    from lpo.review.webhook import CollectListener, register, unregister
+
+    def collected(b, r) -> None:
+        console.print(f"{datetime.now():%H:%M:%S} collected {b.name} ({b.site}, project {b.project_id}): "
+                      f"{r.inserted} new, {r.updated} updated, {r.retracted} retracted, {r.rejected} rejected")
+        for rej in r.rejections:
+            console.print(f"[red]rejected[/] {rej.control_number} ({rej.reviewer}, {rej.batch}): {rej.reason}")
+
+    try:
+        listener = CollectListener(ws, port=port, on_collect=collected)
+    except OSError as e:
+        _fail(f"cannot listen on 127.0.0.1:{port}: {e}; choose another --port")
+    listener.listen()  # events queue from here on; the worker starts after the full collect (one writer)
+    try:
+        changed = register(ws, listener)
+        console.print(f"listening on {listener.url}: {len(listener.hooked)} projects hooked ({changed} new)")
+        for st in Stage:
+            if ws.store.batches(st):
+                _print_collected(st.value, collect_flow(str(matter_dir), st.value))
+        listener.start()
+        console.print("collecting each project as its coding changes; Ctrl-C to stop")
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        console.print("stopping: collecting what is queued")
+    finally:
+        listener.stop()
+        console.print(f"stopped; {unregister(ws, listener)} webhooks removed")
 
 
 @app.command()

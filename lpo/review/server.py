@@ -33,6 +33,22 @@ PRIVACY_ENV: dict[str, str] = {
 }
 
 
+# Label Studio refuses to POST webhooks to reserved networks (its SSRF guard, core/utils/io.py
+# validate_ip), loopback included, so `lpo collect --listen` on 127.0.0.1 would never hear from it.
+# Its default list is replaced by the same list minus 127.0.0.0/8: private networks, link-local
+# (cloud metadata) and the rest stay blocked; only this machine's IPv4 loopback opens.
+SSRF_BANNED_SUBNETS_BUT_LOOPBACK = ",".join([
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/4", "233.252.0.0/24", "240.0.0.0/4", "255.255.255.255/32", "::/128", "::1/128", "::ffff:0:0/96",
+    "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:0000::/32", "2001:20::/28",
+    "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8"])
+WEBHOOK_ENV: dict[str, str] = {
+    "USE_DEFAULT_BANNED_SUBNETS": "false",
+    "USER_ADDITIONAL_BANNED_SUBNETS": SSRF_BANNED_SUBNETS_BUT_LOOPBACK,
+}
+
+
 class LabelStudioError(RuntimeError):
     """The Label Studio server could not be started or reached."""
 
@@ -98,7 +114,7 @@ class LabelStudioServer:
         # The Label Studio venv must not see our venv's packages.
         for k in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
             env.pop(k, None)
-        for name, value in PRIVACY_ENV.items():
+        for name, value in {**PRIVACY_ENV, **WEBHOOK_ENV}.items():
             env[name] = value
             env["LABEL_STUDIO_" + name] = value
         env.update({
