@@ -37,18 +37,49 @@ def _port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def _pick_port(port: int) -> int:
+def _pick_port(port: int, taken: set[int] = frozenset()) -> int:
     for p in range(port, port + 50):
-        if _port_free(p):
+        if p not in taken and _port_free(p):
             return p
     raise RuntimeError(f"no free port in {port}-{port + 49} for Label Studio; pass --port")
 
 
-def _server(out: Path, port: int):  # noqa: ANN202
+def _server(data_dir: Path, port: int):  # noqa: ANN202
     from lpo.review.server import LabelStudioServer
 
-    return LabelStudioServer(out / "labelstudio", port=port, username=DEMO_USER, password=DEMO_PASSWORD,
-                             token=DEMO_TOKEN)
+    return LabelStudioServer(data_dir, port=port, username=DEMO_USER, password=DEMO_PASSWORD, token=DEMO_TOKEN)
+
+
+# One Label Studio instance per review site: a pool's isolation is its own instance (every user of
+# an instance can read all of it), so offshore reviewers never see the attorneys' QA queue.
+SITE_DIRS = {"offshore": "labelstudio-offshore", "onshore-qa": "labelstudio-onshore-qa"}
+
+
+def _sites(out: Path, port: int) -> dict[str, object]:
+    """The demo's review sites, started; the first start migrates one database (~90 s) that the
+    second instance then copies, so it restarts in seconds instead of migrating again."""
+    dirs = {name: out / d for name, d in SITE_DIRS.items()}
+    first, *rest = dirs
+    if any(not (d / "label_studio.sqlite3").exists() for d in dirs.values()):
+        with console.status("first start of Label Studio: migrating its database (about 90 s)"):
+            with _server(dirs[first], _pick_port(port)):
+                pass
+        for name in rest:
+            shutil.rmtree(dirs[name], ignore_errors=True)
+            shutil.copytree(dirs[first], dirs[name], ignore=shutil.ignore_patterns("server.log", "export"))
+    servers: dict[str, object] = {}
+    taken: set[int] = set()
+    try:
+        for name, d in dirs.items():
+            p = _pick_port(port, taken)
+            taken.add(p)
+            with console.status(f"starting the {name} review site (Label Studio)"):
+                servers[name] = _server(d, p).start()
+    except BaseException:
+        for srv in servers.values():
+            srv.stop()
+        raise
+    return servers
 
 
 def truth_lookup(truth_path: str | Path) -> Callable[[dict], dict | None]:
@@ -75,11 +106,13 @@ def simulate_stage(ws: Workspace, stage: Stage, truth_path: str) -> int:
     return coded
 
 
-def _credentials_panel(url: str, simulated: bool) -> Panel:
+def _credentials_panel(urls: dict[str, str], simulated: bool) -> Panel:
     who = ("reviewers and attorneys are SIMULATED from the sample's ground truth"
            if simulated else "the pipeline waits until people code every task in Label Studio")
-    return Panel(f"Label Studio  [bold]{url}[/]\nuser          {DEMO_USER}\npassword      {DEMO_PASSWORD}\n\n{who}",
-                 title="review site (offshore first pass and onshore QA)", expand=False)
+    sites = "\n".join(f"{name:<13} [bold]{url}[/]" for name, url in urls.items())
+    return Panel(f"{sites}\nuser          {DEMO_USER}\npassword      {DEMO_PASSWORD}\n\n{who}",
+                 title="review sites (one Label Studio each: offshore first pass, onshore attorney QA)",
+                 expand=False)
 
 
 def run_demo(out: Path, simulate_reviewers: bool, port: int = 8080, seed: int = 7) -> dict:
@@ -104,19 +137,18 @@ def run_demo(out: Path, simulate_reviewers: bool, port: int = 8080, seed: int = 
                   f"privileged, {c['privilege:partial']} partially privileged, {summary.exceptions_expected} "
                   f"processing exceptions planted")
 
-    port = _pick_port(port)
-    server = _server(out, port)
-    with console.status("starting Label Studio (its first start migrates a database: about 90 s)"):
-        server.start()
+    servers = _sites(out, port)
+    urls = {name: srv.url for name, srv in servers.items()}
     try:
         matter = sample_matter_config()
         for site in matter.review_sites:
-            site.url = server.url
+            site.url = urls[site.name]
             site.token_env = TOKEN_ENV
         os.environ[TOKEN_ENV] = DEMO_TOKEN
         write_matter(matter_dir, matter)
-        _clear_old_projects(server.url, matter.name)
-        console.print(_credentials_panel(server.url, simulate_reviewers))
+        for url in urls.values():
+            _clear_old_projects(url, matter.name)
+        console.print(_credentials_panel(urls, simulate_reviewers))
 
         custodians = sorted(p for p in (sample_dir / "sources").iterdir() if p.is_dir())
         sources = [{"path": str(p), "custodian": p.name} for p in custodians]
@@ -125,11 +157,12 @@ def run_demo(out: Path, simulate_reviewers: bool, port: int = 8080, seed: int = 
         ws = Workspace.open(matter_dir)
         counts = ws.store.counts()
         _summary(counts, result, prod_dir, time.monotonic() - t0)
-        console.print(_credentials_panel(server.url, simulate_reviewers))
-        console.print(f"to open the review projects again later: [bold].venv/bin/lpo labelstudio {out}[/]")
-        return {"counts": counts, "production": result}
+        console.print(_credentials_panel(urls, simulate_reviewers))
+        console.print(f"to open the review sites again later: [bold].venv/bin/lpo labelstudio {out}[/]")
+        return {"counts": counts, "production": result, "sites": urls}
     finally:
-        server.stop()
+        for srv in servers.values():
+            srv.stop()
 
 
 def _clear_old_projects(url: str, matter_name: str) -> None:
@@ -166,12 +199,10 @@ def _summary(counts: dict, prod: dict, prod_dir: Path, seconds: float) -> None:
 
 def serve_labelstudio(out: Path, port: int) -> None:
     out = out.resolve()
-    if not (out / "labelstudio").exists():
-        raise SystemExit(f"{out}/labelstudio not found: run `make demo` first")
-    server = _server(out, _pick_port(port))
-    with console.status("starting Label Studio"):
-        server.start()
-    console.print(_credentials_panel(server.url, False))
+    if not all((out / d).exists() for d in SITE_DIRS.values()):
+        raise SystemExit(f"{out} has no demo review sites: run `make demo` first")
+    servers = _sites(out, port)
+    console.print(_credentials_panel({n: s.url for n, s in servers.items()}, False))
     console.print("press Ctrl-C to stop")
     try:
         while True:
@@ -179,4 +210,5 @@ def serve_labelstudio(out: Path, port: int) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        for srv in servers.values():
+            srv.stop()

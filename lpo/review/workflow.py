@@ -12,6 +12,7 @@ version); a pipeline that restarts from the top re-does nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -257,12 +258,19 @@ class CollectResult:
                                 "reason": r.reason} for r in self.rejections]}
 
 
-def collect_batch(ws: Workspace, b: Batch, client, result: CollectResult) -> None:  # noqa: ANN001
+def export_for_collect(client, b: Batch) -> list[dict]:  # noqa: ANN001
+    """The project's annotated tasks, without predictions (collect does not read them)."""
+    return client.export_snapshot(b.project_id, predictions=False, annotated_only=True)
+
+
+def collect_batch(ws: Workspace, b: Batch, client, result: CollectResult,  # noqa: ANN001
+                  exported: list[dict] | None = None) -> None:
     """Export one project whole and bring it into the store: new and changed decisions, retractions of
     deleted annotations, rejections of malformed ones."""
     from lpo.review.collect import parse_export
 
-    exported = client.export_snapshot(b.project_id, predictions=False, annotated_only=True)
+    if exported is None:
+        exported = export_for_collect(client, b)
     codes = [c.code for c in ws.matter.protocol.issue_codes]
     decisions, rejections = parse_export(exported, b.site, b.stage, issue_codes=codes)
     decisions = [d.model_copy(update={"batch": b.name}) for d in decisions]
@@ -298,9 +306,17 @@ def collect(ws: Workspace, stage: Stage, sites: Sites | None = None) -> dict:
     sites = sites or Sites(ws)
     result = CollectResult(stage=stage.value)
     batches = [b for b in ws.store.batches(stage) if b.project_id is not None and b.purged_at is None]
-    with step(f"Collect {stage.value} coding", len(batches)) as advance:
-        for b in batches:
-            collect_batch(ws, b, sites.client(b.site), result)
+    clients = {b.site: sites.client(b.site) for b in batches}
+    # The next project's export runs on the server while this one is parsed and stored; the store
+    # is written from this thread only.
+    with step(f"Collect {stage.value} coding", len(batches)) as advance, ThreadPoolExecutor(1) as pool:
+        ahead = pool.submit(export_for_collect, clients[batches[0].site], batches[0]) if batches else None
+        for k, b in enumerate(batches):
+            exported = ahead.result()
+            if k + 1 < len(batches):
+                nxt = batches[k + 1]
+                ahead = pool.submit(export_for_collect, clients[nxt.site], nxt)
+            collect_batch(ws, b, clients[b.site], result, exported)
             advance(1)
     return result.as_dict()
 
