@@ -18,9 +18,27 @@ def produce_volumes_task(matter_dir: str, out: str) -> dict:
     return produce_matter(Workspace.open(matter_dir), out)
 
 
+@task(**TASK_OPTS)
+def index_production_task(matter_dir: str, volume: str) -> str | None:
+    """The volume as the receiving party searches it: its produced (redacted) text by Bates number, in
+    the matter's search engine. None if indexed, else a note: the volume stands whether or not this works."""
+    from lpo.search import SearchError, reindex
+
+    try:
+        reindex(Workspace.open(matter_dir), production=volume)
+    except Exception as e:  # noqa: BLE001  (SearchError, or Elasticsearch unreachable: the volume is done anyway)
+        why = str(e) if isinstance(e, SearchError) else f"{type(e).__name__}: {e}"
+        return f"{volume}: produced but not searchable yet ({why}); run `lpo index {matter_dir} --production {volume}`"
+    return None
+
+
 @flow(name="produce")
 def produce_flow(matter_dir: str, out: str) -> dict:
     r = produce_volumes_task(matter_dir, out)
+    for volume in r["volumes"]:
+        note = index_production_task(matter_dir, volume)
+        if note:
+            r["notes"] = [*r["notes"], note]
     # Figures and control numbers only: no document text in artifacts.
     create_table_artifact(key="production-summary",
                           table=[{**{k: str(r[k]) for k in SUMMARY_KEYS}, "held": str(len(r["held"])),

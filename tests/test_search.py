@@ -62,6 +62,9 @@ def test_both_engines_return_the_same_documents(query, fts5, elastic):
     assert a.ids() == b.ids() and a.total == b.total
     assert [h.id for h in a.hits] == sorted(a.ids()) == [h.id for h in b.hits]  # both in control-number order
     assert {h.id: h.family_id for h in a.hits} == {h.id: h.family_id for h in b.hits}
+    pa, pb = fts5.search(query, limit=100), elastic.search(query, limit=100)  # what a reviewer sees first
+    assert (pa.total, pb.total) == (a.total, a.total)
+    assert [h.id for h in pa.hits] == [h.id for h in pb.hits] == [h.id for h in a.hits][:100]
 
 
 def test_a_limit_returns_the_first_hits_and_the_full_total(fts5, elastic):
@@ -69,6 +72,42 @@ def test_a_limit_returns_the_first_hits_and_the_full_total(fts5, elastic):
         r = engine.search("negligen*", limit=7)
         assert len(r.hits) == 7 and r.total > 7
         assert [h.id for h in r.hits] == sorted(fts5.search("negligen*").ids())[:7]
+
+
+@pytest.mark.parametrize("near, same", [
+    ("negligen* w/3 damage", "(negligen* pre/3 damage) OR (damage pre/3 negligen*)"),
+    ("(contract OR contact) w/2 (swap OR hedge)",
+     "((contract OR contact) pre/2 (swap OR hedge)) OR ((swap OR hedge) pre/2 (contract OR contact))"),
+    ('"energy trading" w/4 price', '("energy trading" pre/4 price) OR (price pre/4 "energy trading")'),
+])
+def test_fts5_near_and_word_positions_agree(fts5, near, same):
+    # w/N between operands that cannot overlap runs as FTS5's NEAR; pre/N reads word positions: for
+    # such operands, w/N is exactly pre/N either way round.
+    a, b = fts5.search(near), fts5.search(same)
+    assert a.total > 0 and a.ids() == b.ids()
+
+
+def test_fts5_orders_hits_by_id_whatever_order_documents_arrive_in(collection, fts5, tmp_path):
+    import random
+
+    shuffled = collection[:]
+    random.Random(3).shuffle(shuffled)
+    engine = FTS5Engine(tmp_path / "search.db")
+    engine.rebuild([shuffled[:1000], shuffled[1000:]])
+    for q in ("negligen* w/3 damage", "damage pre/2 negligen*", "energy AND date:[2001-01-01 TO 2001-06-30]"):
+        got, want = engine.search(q, limit=50), fts5.search(q, limit=50)
+        assert got.total == want.total and got.hits == want.hits == sorted(want.hits, key=lambda h: h.id)
+    engine.close()
+
+
+def test_fts5_index_from_an_older_lpo_asks_for_a_rebuild(tmp_path):
+    import sqlite3
+
+    from lpo.search import SearchError
+
+    sqlite3.connect(tmp_path / "search.db").executescript("CREATE TABLE docs (id TEXT)")
+    with pytest.raises(SearchError, match="older lpo.*lpo index"):
+        FTS5Engine(tmp_path / "search.db").search("x")
 
 
 # ---- each engine's semantics, on documents written for the purpose ------------------------------------
