@@ -80,7 +80,8 @@ class ProcessingConfig(Strict):
     near_duplicate_threshold: float = Field(default=0.8, gt=0, le=1, description="estimated Jaccard similarity")
     max_file_mb: int = Field(default=2048, ge=1, description="larger files are exceptions ('too_large')")
     timeout_seconds: float = Field(default=120, gt=0, description="per file, in its worker process")
-    memory_mb: int = Field(default=1536, ge=128, description="address-space limit of a worker process")
+    # A worker holds ~220 MB of address space before reading any file (parsers, language models).
+    memory_mb: int = Field(default=1536, ge=512, description="address-space limit of a worker process")
     max_depth: int = Field(default=8, ge=1, description="containers nested deeper are bombs")
     max_expansion_ratio: float = Field(default=200, gt=1, description="container: expanded / compressed size")
     max_expanded_mb: int = Field(default=10240, ge=1, description="container: total expanded size")

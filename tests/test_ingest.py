@@ -131,3 +131,48 @@ def test_real_world_email_corpus_loses_nothing(matter):
     c = store.counts()
     assert c["files_seen"] == len(list_files(root)) == c["files_accounted"]
     assert c["documents"] > c["files_seen"] // 2
+
+
+# ---- the content store and what crosses from extraction to registration --------------------------
+
+def test_content_blobs_appear_whole_and_once(tmp_path):
+    unnamed = ContentStore(tmp_path / "unnamed")
+    renamed = ContentStore(tmp_path / "renamed")
+    renamed._unnamed = False  # a file system without O_TMPFILE (NFS): write a temporary name, then rename
+    for store in (unnamed, renamed):
+        big = bytes(range(256)) * 40_000  # several writes' worth
+        sha = store.put_bytes(big)
+        assert store.put_bytes(big) == sha and store.read_bytes(sha) == big
+        assert store.read_text(store.put_text("Caf\u00e9")) == "Caf\u00e9"
+        assert store.read_bytes(store.put_bytes(b"")) == b""
+        blobs = sorted(p.name for p in store.root.rglob("*") if p.is_file())
+        assert len(blobs) == 3 and not [b for b in blobs if b.startswith(".tmp-")]  # no temporary left over
+        assert (store.path(sha).stat().st_mode & 0o777) == 0o600
+    with pytest.raises(ValueError, match="SHA-256"):
+        unnamed.path("../../etc/passwd")
+
+
+def test_a_large_node_crosses_by_hash_and_registers_the_same(matter, tmp_path, monkeypatch):
+    from lpo.ingest import manager
+
+    write_collection(tmp_path / "src")
+    store, content = matter
+    inline = [extract_file(content, tmp_path / "src", f) for f in list_files(tmp_path / "src")]
+    assert all(r.node_json and r.node_sha256 is None for r in inline)
+    monkeypatch.setattr(manager, "INLINE_NODE_BYTES", 0)
+    stored = [extract_file(content, tmp_path / "src", f) for f in list_files(tmp_path / "src")]
+    assert all(r.node_json is None and content.has(r.node_sha256) for r in stored)
+    assert [r.node(content) for r in stored] == [r.node(content) for r in inline]
+    assert not any(r.unchanged for r in stored + inline)
+    # one chunk, or one file at a time: the same documents, numbers, duplicates and exceptions
+    manager.register_files(store, content, "ACME", "Jane Doe", stored)
+    other = Store(f"sqlite:///{tmp_path / 'other.db'}")
+    for r in inline:
+        register_file(other, content, "ACME", "Jane Doe", r)
+    def rows(s: Store) -> list[dict]:
+        return [d.model_dump(exclude={"ingested_at"}) for d in s.documents()]
+
+    assert rows(other) == rows(store) and len(rows(store)) == 6
+    assert [(e.source_path, e.reason) for e in other.exceptions()] == [(e.source_path, e.reason)
+                                                                       for e in store.exceptions()]
+    other.close()

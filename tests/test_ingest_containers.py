@@ -107,6 +107,18 @@ def test_member_names_cannot_climb_out(matter, tmp_path):
         assert (tmp_path / "x" / n).resolve().is_relative_to(tmp_path / "x")
 
 
+def test_a_member_is_named_by_the_last_part_of_its_path(matter, tmp_path):
+    store, content = matter
+    raw = zip_bytes([("Q1 reports/Pricing.Memo.TXT", b"Pricing memo"), ("release-v1.2/README", b"Read me")])
+    (tmp_path / "docs.zip").write_bytes(raw)
+    ingest(store, content, tmp_path / "docs.zip")
+    docs = docs_by_path(store)
+    memo, readme = docs["docs.zip/Q1 reports/Pricing.Memo.TXT"], docs["docs.zip/release-v1.2/README"]
+    assert (memo.file_name, memo.extension, memo.mime_type) == ("Pricing.Memo.TXT", "txt", "text/plain")
+    assert (readme.file_name, readme.extension) == ("README", "")  # not 'v1.2/README' from the folder's dot
+    assert content.read_text(readme.text_sha256) == "Read me"
+
+
 def test_safe_member_name():
     assert safe_member_name("../../../x", 0) == "x"
     assert safe_member_name("C:x.txt", 0) == "x.txt"

@@ -182,6 +182,42 @@ def test_scanned_pdf_pages_are_ocred():
     assert not extract("digital.pdf", text_page).ocr
 
 
+def test_pdf_text_is_pypdfium2s_text_page_by_page():
+    # Ingest reads pages through raw PDFium handles; the text must be what pypdfium2's own
+    # PdfTextPage.get_text_range gives, cleaned (line ends, control characters, hyphen marks).
+    import pypdfium2 as pdfium
+
+    from lpo.ingest.pdf import PAGE_SEPARATOR, clean_text
+
+    data = pdf_bytes([MEMO, "", "Caf\u00e9 \u2013 na\u00efve r\u00e9sum\u00e9\nsecond line", "4% rebate; \u00a7 12(b)"])
+    pdf = pdfium.PdfDocument(data)
+    expected = [clean_text(pdf[i].get_textpage().get_text_range()) for i in range(len(pdf))]
+    pdf.close()
+    ex = extract("memo.pdf", data)
+    assert ex.text.split(PAGE_SEPARATOR) == expected and ex.page_count == 4 and expected[1] == ""
+
+
+def test_pdf_scan_inside_a_form_xobject_is_ocred_and_a_logo_is_not():
+    from reportlab.lib.utils import ImageReader
+
+    scan = ImageReader(io.BytesIO(rendered_png("Confidential settlement proposal for Globex")))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter)
+    c.beginForm("scan")  # producers wrap page images in form XObjects: the image is one level down
+    c.drawImage(scan, 0, 0, width=612, height=792)
+    c.endForm()
+    c.doForm("scan")
+    c.showPage()
+    c.drawImage(scan, 500, 720, width=40, height=40)  # a logo over a short line: not a scan
+    c.drawString(72, 720, "Minutes of the board, approved.")
+    c.showPage()
+    c.save()
+    ex = extract("wrapped.pdf", buf.getvalue())
+    first, second = ex.text.split("\f")
+    assert ex.ocr and "settlement proposal" in first.lower()
+    assert second.strip() == "Minutes of the board, approved."
+
+
 # --- Images ------------------------------------------------------------------------------
 
 def test_png_and_multipage_tiff_are_ocred():
@@ -481,10 +517,7 @@ def test_manager_records_language_and_ocr(tmp_path):
     (src / "lettre.txt").write_text("Le contrat de fourniture a été signé vendredi par les deux parties.")
     (src / "scan.png").write_bytes(rendered_png("Confidential settlement proposal for Globex"))
     content = ContentStore(tmp_path / "content")
-    from lpo.ingest.manager import ExtractionNode
-
-    nodes = {f: ExtractionNode.model_validate_json(content.read_bytes(extract_file(content, src, f).node_sha256))
-             for f in ("lettre.txt", "scan.png")}
+    nodes = {f: extract_file(content, src, f).node(content) for f in ("lettre.txt", "scan.png")}
     assert nodes["lettre.txt"].language == "fr"
     assert nodes["scan.png"].ocr and nodes["scan.png"].page_count == 1 and nodes["scan.png"].language == "en"
 

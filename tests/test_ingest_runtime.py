@@ -189,6 +189,24 @@ def test_a_memory_limit_too_low_for_any_worker_is_a_clear_error(tmp_path):
         pool.extract(tmp_path, ["memo.txt"])
 
 
+def test_the_lowest_memory_setting_a_matter_accepts_still_parses(tmp_path):
+    # A worker holds ~220 MB of address space at rest: matter.yaml may not set a limit that kills it.
+    from pydantic import ValidationError
+
+    from lpo.matter import ProcessingConfig
+
+    with pytest.raises(ValidationError):
+        ProcessingConfig(memory_mb=256)
+    lowest = ProcessingConfig.model_fields["memory_mb"].metadata[0].ge
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "memo.pdf").write_bytes(pdf_bytes(["Pricing memo", "Page two"]))
+    limits = Limits.from_config(ProcessingConfig(memory_mb=lowest))
+    with WorkerPool(tmp_path / "content", limits=limits, workers=1) as pool:
+        [r] = pool.extract(tmp_path / "src", ["memo.pdf"])
+    node = r.node(ContentStore(tmp_path / "content"))
+    assert node.error_reason is None and node.page_count == 2
+
+
 # ---- idempotent, atomic, resumable --------------------------------------------------------------
 
 def write_collection(root: Path, n: int = 24, seed: int = 3) -> None:

@@ -85,6 +85,17 @@ class Ingestor:
 REGISTRY: list[type[Ingestor]] = []
 
 
+def base_name(name: str) -> str:
+    """The last component of a name: a zip member is named by its path in the archive ('docs/a.pdf')."""
+    return name.rsplit("/", 1)[-1]
+
+
+def extension(name: str) -> str:
+    """Lower-case extension of the last component, without the dot ('' when none): 'v1.2/README' has none."""
+    base = base_name(name)
+    return base.rsplit(".", 1)[-1].lower() if "." in base else ""
+
+
 def register(cls: type[Ingestor]) -> type[Ingestor]:
     REGISTRY.append(cls)
     return cls
@@ -95,7 +106,7 @@ def pick(name: str, data: bytes) -> type[Ingestor] | None:
     for cls in REGISTRY:
         if cls.sniff(data):
             return cls
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    ext = extension(name)
     for cls in REGISTRY:
         if ext in cls.extensions:
             return cls

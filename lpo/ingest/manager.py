@@ -2,8 +2,9 @@
 
 Two steps, so the heavy one can run in parallel and the numbering stays deterministic:
 1. `extract_file` parses a file and its members (attachments) into an ExtractionNode,
-   storing natives and text in the content store; the node itself is stored there too,
-   so what crosses between tasks is a hash, never text.
+   storing natives and text in the content store. The node (metadata and hashes, no
+   text) travels with the file's FileResult when small, else it is stored there too and
+   travels as its hash: what crosses between tasks is never text.
 2. `register_file` gives each node a control number (stable across re-runs: a document
    already ingested from the same custodian and path keeps its number) and writes the
    file's documents, exceptions and source-file row in one transaction, so a run killed
@@ -22,7 +23,7 @@ import mimetypes
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from pydantic import BaseModel
 
 from lpo.content import ContentStore
 from lpo.ingest import catalog
-from lpo.ingest.base import DEFAULT_CONTEXT, IngestContext, IngestError, pick
+from lpo.ingest.base import DEFAULT_CONTEXT, IngestContext, IngestError, base_name, extension, pick
 from lpo.ingest.language import detect_language
 from lpo.models import Document, EmailFields, ProcessingException, SourceFile
 from lpo.store import Store
@@ -60,18 +61,27 @@ class ExtractionNode(BaseModel):
     children: list["ExtractionNode"] = []
 
 
+# A node this size or smaller crosses in its FileResult: a blob a file in the content store
+# costs more (an inode, often two new folders) than the bytes through a pipe.
+INLINE_NODE_BYTES = 64 * 1024
+
+
 @dataclass(frozen=True)
 class FileResult:
-    """What crosses from the extract task to the register task: a path and hashes."""
+    """What crosses from the extract task to the register task: a path, hashes and the node."""
 
     path: str
     sha256: str
     size: int
-    node_sha256: str | None  # None: registered before with the same size and SHA-256; nothing to do
+    node_sha256: str | None  # the node in the content store, when it was too large to travel inline
+    node_json: bytes | None = None  # the node itself, when small; neither: unchanged, nothing to do
 
     @property
     def unchanged(self) -> bool:
-        return self.node_sha256 is None
+        return self.node_sha256 is None and self.node_json is None
+
+    def node(self, content: ContentStore) -> ExtractionNode:
+        return ExtractionNode.model_validate_json(self.node_json or content.read_bytes(self.node_sha256))
 
 
 Known = tuple[str, int]  # (sha256, size) of a file as registered before
@@ -94,10 +104,10 @@ def list_files(root: Path) -> list[str]:
 
 def _extract(content: ContentStore, name: str, data: bytes, depth: int, ctx: IngestContext) -> ExtractionNode:
     sha256 = content.put_bytes(data)
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    ext = extension(name)
     node = ExtractionNode(name=name, sha256=sha256, md5=hashlib.md5(data).hexdigest(),
                           sha1=hashlib.sha1(data).hexdigest(), size=len(data),
-                          mime_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
+                          mime_type=mimetypes.guess_type(base_name(name))[0] or "application/octet-stream")
     if not data:
         node.error_reason, node.error_detail = "empty", f"{name}: the file is empty (0 bytes); nothing to review"
         return node
@@ -181,8 +191,10 @@ def hash_file(path: Path, content: ContentStore | None = None) -> tuple[str, str
 
 
 def _put_node(content: ContentStore, rel_path: str, node: ExtractionNode) -> FileResult:
-    node_sha = content.put_bytes(node.model_dump_json().encode())
-    return FileResult(path=rel_path, sha256=node.sha256, size=node.size, node_sha256=node_sha)
+    raw = node.model_dump_json().encode()
+    if len(raw) <= INLINE_NODE_BYTES:
+        return FileResult(path=rel_path, sha256=node.sha256, size=node.size, node_sha256=None, node_json=raw)
+    return FileResult(path=rel_path, sha256=node.sha256, size=node.size, node_sha256=content.put_bytes(raw))
 
 
 def failed_file(content: ContentStore, root: Path, rel_path: str, reason: str, detail: str,
@@ -245,22 +257,35 @@ def registered(store: Store, custodian: str) -> dict[str, Known]:
 def register_file(store: Store, content: ContentStore, prefix: str, custodian: str, result: FileResult) -> int:
     """Write one ingested file's documents, exceptions and source-file row, all or none.
     Returns new documents written."""
-    if result.unchanged:
-        return 0
-    with store.transaction():
-        return _register(store, content, prefix, custodian, result)
+    return register_files(store, content, prefix, custodian, [result])
 
 
 def register_files(store: Store, content: ContentStore, prefix: str, custodian: str,
                    results: list[FileResult]) -> int:
     """Register a chunk of files in order, in one transaction: each file whole or not at all, as
     with register_file, for one commit a chunk instead of one a file. Returns new documents written."""
+    todo = [r for r in results if not r.unchanged]
+    if not todo:
+        return 0
     with store.transaction():
-        return sum(_register(store, content, prefix, custodian, r) for r in results if not r.unchanged)
+        # Inside the transaction nobody else numbers documents: the next number is read once, and
+        # the chunk's new documents are inserted together at its end.
+        chunk = _Chunk(seq=store.next_seq())
+        for r in todo:
+            _register(store, content, prefix, custodian, r, chunk)
+        return store.add_documents(chunk.new)
 
 
-def _register(store: Store, content: ContentStore, prefix: str, custodian: str, result: FileResult) -> int:
-    node = ExtractionNode.model_validate_json(content.read_bytes(result.node_sha256))
+@dataclass
+class _Chunk:
+    seq: int  # the next free sequence number
+    new: list[Document] = field(default_factory=list)  # to insert, in order
+    first: dict[str, str] = field(default_factory=dict)  # SHA-256 -> control number of its first new document
+
+
+def _register(store: Store, content: ContentStore, prefix: str, custodian: str, result: FileResult,
+              chunk: _Chunk) -> None:
+    node = result.node(content)
     sf_id = store.upsert_source_file(SourceFile(custodian=custodian, path=result.path, sha256=result.sha256,
                                                 size=result.size))
     if node.error_reason and node.text_sha256 is None:
@@ -268,21 +293,19 @@ def _register(store: Store, content: ContentStore, prefix: str, custodian: str, 
         store.record_exception(ProcessingException(source_file_id=sf_id, custodian=custodian,
                                                    source_path=result.path, sha256=node.sha256 or None,
                                                    reason=node.error_reason, detail=node.error_detail or ""))
-        return 0
+        return
     store.clear_exception(custodian, result.path)
     # A file's documents are registered together: if its top one is new, so are its members.
     seen_before = store.find_document(custodian, result.path) is not None
-    seq = store.next_seq()
     by_path: dict[str, str] = {}
-    new: list[Document] = []
     family = None
     for n, path, parent in _walk(node, result.path, None):
         existing = store.find_document(custodian, path) if seen_before else None
         if existing:
             cn = existing.control_number
         else:
-            cn = f"{prefix}-{seq:08d}"
-            seq += 1
+            cn = f"{prefix}-{chunk.seq:08d}"
+            chunk.seq += 1
         by_path[path] = cn
         family = family or cn
         if n.error_reason:  # a member we could not read: still a document of the family, and an exception
@@ -291,12 +314,13 @@ def _register(store: Store, content: ContentStore, prefix: str, custodian: str, 
                                                        detail=n.error_detail or ""))
         if existing:
             continue
-        dup = store.first_with_sha256(n.sha256) or next((d.control_number for d in new if d.sha256 == n.sha256), None)
-        new.append(Document(
+        # Registered documents all come before this chunk's new ones: the store's first is the first.
+        dup = store.first_with_sha256(n.sha256) or chunk.first.get(n.sha256)
+        chunk.first.setdefault(n.sha256, cn)
+        chunk.new.append(Document(
             control_number=cn, custodian=custodian, source_file_id=sf_id,
             parent=by_path[parent] if parent else None, family_id=family, thread_id=thread_id(n.email),
-            duplicate_of=dup, md5=n.md5, sha1=n.sha1, sha256=n.sha256, source_path=path, file_name=n.name,
-            extension=(n.name.rsplit(".", 1)[-1].lower() if "." in n.name else ""), mime_type=n.mime_type,
+            duplicate_of=dup, md5=n.md5, sha1=n.sha1, sha256=n.sha256, source_path=path,
+            file_name=base_name(n.name), extension=extension(n.name), mime_type=n.mime_type,
             size=n.size, created=n.created, modified=n.modified, author=n.author, title=n.title, email=n.email,
             text_sha256=n.text_sha256, page_count=n.page_count, ocr=n.ocr, language=n.language))
-    return store.add_documents(new)

@@ -109,17 +109,37 @@ def _open(data: bytes, name: str, passwords: tuple[str, ...]):  # noqa: ANN202 -
                       "password, add it to the bank (matter.yaml passwords or --passwords FILE) and ingest again")
 
 
-def _image_cover(page) -> float:  # noqa: ANN001 - a PdfPage
-    """Share of the page covered by image objects (form XObjects included)."""
+def _image_cover(page, enough: float) -> float:  # noqa: ANN001 - a raw FPDF_PAGE
+    """Share of the page covered by image objects (in form XObjects too, 3 levels deep); counting
+    stops at `enough`. Raw PDFium calls: a wrapper object an item costs more than the check."""
+    import ctypes
+
     import pypdfium2.raw as c
 
-    w, h = page.get_size()
+    w, h = c.FPDF_GetPageWidthF(page), c.FPDF_GetPageHeightF(page)
     if w <= 0 or h <= 0:
         return 0.0
-    area = 0.0
-    for obj in page.get_objects(filter=(c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
-        left, bottom, right, top = obj.get_bounds()
-        area += max(0.0, min(right, w) - max(left, 0)) * max(0.0, min(top, h) - max(bottom, 0))
+    box = [ctypes.c_float() for _ in range(4)]
+    refs = [ctypes.byref(b) for b in box]
+    area, goal = 0.0, enough * w * h
+
+    def walk(count, get, parent, level: int) -> bool:  # noqa: ANN001
+        """Add the images under `parent` to `area`: True once it reaches the goal."""
+        nonlocal area
+        for i in range(max(count(parent), 0)):
+            obj = get(parent, i)
+            kind = c.FPDFPageObj_GetType(obj) if obj else None
+            if kind == c.FPDF_PAGEOBJ_IMAGE and c.FPDFPageObj_GetBounds(obj, *refs):  # no bounds: not drawn
+                left, bottom, right, top = (b.value for b in box)
+                area += max(0.0, min(right, w) - max(left, 0)) * max(0.0, min(top, h) - max(bottom, 0))
+                if area >= goal:
+                    return True
+            elif kind == c.FPDF_PAGEOBJ_FORM and level < 2 and walk(
+                    c.FPDFFormObj_CountObjects, c.FPDFFormObj_GetObject, obj, level + 1):
+                return True
+        return False
+
+    walk(c.FPDFPage_CountObjects, c.FPDFPage_GetObject, page, 0)
     return area / (w * h)
 
 
@@ -136,7 +156,7 @@ def _utf16(fn, *args) -> str:  # noqa: ANN001 - a PDFium getter that fills a UTF
     return clean_text(buf.raw[:n - 2].decode("utf-16-le", "replace"))
 
 
-def _annotations(pdf, page, attachments: list) -> list[str]:  # noqa: ANN001
+def _annotations(pdf, page, attachments: list) -> list[str]:  # noqa: ANN001 - a PdfDocument, a raw FPDF_PAGE
     """Form field values and comments: not in the page's text layer, and both reviewable.
 
     A file-attachment annotation's file (not in /EmbeddedFiles) is added to `attachments`.
@@ -145,8 +165,8 @@ def _annotations(pdf, page, attachments: list) -> list[str]:  # noqa: ANN001
     import pypdfium2.raw as c
 
     lines = []
-    for j in range(min(c.FPDFPage_GetAnnotCount(page.raw), MAX_ANNOTATIONS)):
-        annot = c.FPDFPage_GetAnnot(page.raw, j)
+    for j in range(min(c.FPDFPage_GetAnnotCount(page), MAX_ANNOTATIONS)):
+        annot = c.FPDFPage_GetAnnot(page, j)
         try:
             kind = c.FPDFAnnot_GetSubtype(annot)
             if kind == c.FPDF_ANNOT_WIDGET and pdf.formenv is not None:
@@ -167,11 +187,35 @@ def _annotations(pdf, page, attachments: list) -> list[str]:  # noqa: ANN001
     return lines
 
 
-def _needs_ocr(text: str, page) -> bool:  # noqa: ANN001 - a PdfPage
+def _needs_ocr(text: str, page) -> bool:  # noqa: ANN001 - a raw FPDF_PAGE
     if len(text) >= STAMP_CHARS:
         return False
-    cover = _image_cover(page)
-    return cover >= (MIN_IMAGE_COVER if len(text) < MIN_PAGE_CHARS else SCAN_COVER)
+    enough = MIN_IMAGE_COVER if len(text) < MIN_PAGE_CHARS else SCAN_COVER
+    return _image_cover(page, enough) >= enough
+
+
+def _page_text(textpage) -> str:  # noqa: ANN001 - a raw FPDF_TEXTPAGE
+    """The page's text as PdfTextPage.get_text_range() gives it, without its wrapper objects.
+
+    Characters PDFium leaves out of the text at either end are skipped first: asked for a
+    range that starts or ends on one, FPDFText_GetText reads past it (crbug.com/pdfium/2079).
+    """
+    import ctypes
+
+    import pypdfium2.raw as c
+
+    first, last = 0, c.FPDFText_CountChars(textpage) - 1
+    while first <= last and c.FPDFText_GetTextIndexFromCharIndex(textpage, first) == -1:
+        first += 1
+    while last >= first and c.FPDFText_GetTextIndexFromCharIndex(textpage, last) == -1:
+        last -= 1
+    if first > last:
+        return ""
+    size = (c.FPDFText_GetTextIndexFromCharIndex(textpage, last)
+            - c.FPDFText_GetTextIndexFromCharIndex(textpage, first) + 2)  # and the terminating NUL
+    buf = ctypes.create_string_buffer(2 * size)
+    got = c.FPDFText_GetText(textpage, first, last - first + 1, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
+    return buf.raw[:2 * (got - 1)].decode("utf-16-le", "ignore") if got > 1 else ""
 
 
 def _render(page):  # noqa: ANN001, ANN202 - PdfPage -> PIL image
@@ -201,7 +245,18 @@ def _attachments(pdf, name: str, ctx: IngestContext, more: list) -> list[Child]:
     return children
 
 
+def _close_page(page, form) -> None:  # noqa: ANN001 - raw FPDF_PAGE and FPDF_FORMHANDLE (or None)
+    import pypdfium2.raw as c
+
+    if form:
+        c.FORM_OnBeforeClosePage(page, form)
+    c.FPDF_ClosePage(page)
+
+
 def _pdfium_extract(data: bytes, name: str, ctx: IngestContext) -> Extracted:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as c
+
     pdf = _open(data, name, ctx.passwords)
     try:
         if pdf.get_formtype() != 0:  # forms: their values are only readable through a form environment
@@ -214,24 +269,43 @@ def _pdfium_extract(data: bytes, name: str, ctx: IngestContext) -> Extracted:
         pages: list[str] = []
         annotated: list = []
         ocr = False
+        form = pdf.formenv.raw if pdf.formenv is not None else None
+        # Raw PDFium page and text-page handles, closed as soon as read: pypdfium2's wrappers (a
+        # finalizer and weak references each) cost about a twentieth of the extraction.
         for i in range(len(pdf)):
-            page = pdf[i]  # PdfiumError('Failed to load page.') on a broken page tree: caller falls back
+            page = c.FPDF_LoadPage(pdf.raw, i)
+            if not page:  # a broken page tree: the caller falls back to pdfminer
+                raise pdfium.PdfiumError(f"Failed to load page {i + 1}.")
+            if form:
+                c.FORM_OnAfterLoadPage(page, form)
+            wrapped = None  # a PdfPage, only to render a page for OCR
             try:
-                tp = page.get_textpage()
-                text = clean_text(tp.get_text_range())
-                tp.close()
+                textpage = c.FPDFText_LoadPage(page)
+                if not textpage:
+                    raise pdfium.PdfiumError(f"Failed to load the text of page {i + 1}.")
+                try:
+                    text = clean_text(_page_text(textpage))
+                finally:
+                    c.FPDFText_ClosePage(textpage)
                 if ctx.ocr and _needs_ocr(text, page):
                     from lpo.ingest.ocr import ocr_image
 
+                    _close_page(page, form)
+                    page = None  # closed: if loading it again fails, there is nothing left to close
+                    wrapped = pdf[i]  # loaded again, through the wrapper that renders it
+                    page = wrapped.raw
                     # The stamp's text layer stays: it is exact, OCR of the stamp may not be.
-                    text, ocr = "\n".join(t for t in (text, ocr_image(_render(page), name, i + 1)) if t), True
+                    text, ocr = "\n".join(t for t in (text, ocr_image(_render(wrapped), name, i + 1)) if t), True
                 notes = _annotations(pdf, page, annotated)
                 if notes:
                     text = "\n".join([text, *notes]).strip()
             finally:
-                page.close()
+                if wrapped is not None:
+                    wrapped.close()
+                elif page:
+                    _close_page(page, form)
             pages.append(text)
-        info = pdf.get_metadata_dict(skip_empty=True)
+        info = {k: pdf.get_metadata_value(k) for k in ("Author", "Title", "CreationDate", "ModDate")}
         children = _attachments(pdf, name, ctx, annotated)
     finally:
         pdf.close()

@@ -6,9 +6,9 @@ space is capped (RLIMIT_AS) and which is killed at its deadline, so the worst a 
 do is become a processing exception ('timeout', 'out_of_memory', 'crashed') while the
 pool starts a fresh worker and the batch goes on.
 
-Workers write natives, text and extraction nodes to the content store themselves
-(write-then-rename, safe across processes) and send back only a FileResult (a path
-and hashes), never text. Workers are forked from a fork server started clean, not from
+Workers write natives and text to the content store themselves (a blob appears whole
+or not at all, safe across processes) and send back only a FileResult (a path, hashes
+and the extraction node, which holds metadata, never text). Workers are forked from a fork server started clean, not from
 the caller, which may be running threads (Prefect's engine): fork with threads can
 deadlock the child.
 """
@@ -109,9 +109,10 @@ def _rss_bytes() -> int:
 
 
 def _usage() -> tuple[int, float]:
-    """Peak resident bytes and CPU seconds so far, for the pool's figures."""
-    u = resource.getrusage(resource.RUSAGE_SELF)
-    return u.ru_maxrss * 1024, u.ru_utime + u.ru_stime
+    """Peak resident bytes and CPU seconds so far, for the pool's figures. The CPU includes the
+    converters a worker ran and waited for (Tesseract, LibreOffice): that is ingest's work too."""
+    u, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_maxrss * 1024, u.ru_utime + u.ru_stime + c.ru_utime + c.ru_stime
 
 
 def serve(conn, content_root: str, ctx: IngestContext, limits: Limits, preload: tuple[str, ...]) -> None:
