@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.route                  # 10,000 documents, batches of 500
     .venv/bin/python -m bench.route --docs 2000 --batch-size 250
+    .venv/bin/python -m bench.route --sites 2        # two pools on two Label Studio instances
 
 Route: lpo.review.workflow.route_first_pass on a generated matter (planning, task building with
 pre-tags as predictions, bulk import, the check of every project), in tasks/second. Collect:
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from lpo.matter import IssueCode, Matter, ProductionConfig, Protocol, ReviewSite
+from lpo.matter import IssueCode, Matter, ProductionConfig, Protocol, ReviewSite, RoutingRule
 from lpo.models import Document, EmailFields, PreTag, Stage
 from lpo.review import config as c
 from lpo.review import workflow
@@ -49,6 +50,7 @@ def generate(ws: Workspace, n: int, seed: int = 5) -> None:
     thread = 0
     while i < n:
         thread += 1
+        who = f"custodian{rng.randint(1, 12)}"  # a thread lives in one custodian's mailbox
         for _ in range(rng.randint(1, 6)):
             if i >= n:
                 break
@@ -58,7 +60,6 @@ def generate(ws: Workspace, n: int, seed: int = 5) -> None:
                     break
                 i += 1
                 cn = f"BR-{i:07d}"
-                who = f"custodian{rng.randint(1, 12)}"
                 text = (f"From {who}@acme.example to buyer@globex.example. "
                         + " ".join(rng.choice(WORDS) for _ in range(150)) + f" Call 555-01{i % 100:02d}.")
                 sha = ws.content.put_text(text)
@@ -94,29 +95,37 @@ def _coded(task: dict, rng: random.Random, user_id: int) -> dict:
                                      "lead_time": round(rng.uniform(20, 240), 1)}]}
 
 
-def run(n: int, batch_size: int, baseline: int, url: str | None, token: str | None) -> None:
+def run(n: int, batch_size: int, baseline: int, url: str | None, token: str | None, n_sites: int = 1) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="lpo-bench-route-"))
-    server = None
+    servers: list[LabelStudioServer] = []
     try:
-        if url is None:
+        urls: list[str] = []
+        if url is None or n_sites > 1:
             from tests.conftest_labelstudio import TEST_PASSWORD, TEST_TOKEN, TEST_USERNAME, _template
 
             template = _template(DEFAULT_VENV)
-            data = tmp / "labelstudio"
-            if template is not None:
-                shutil.copytree(template / "data", data, ignore=shutil.ignore_patterns("server.log"))
-            server = LabelStudioServer(data, free_port(), TEST_USERNAME, TEST_PASSWORD, TEST_TOKEN)
-            server.start()
-            url, token = server.url, server.token
-            print(f"Label Studio started in {server.started_in:.1f} s at {url}")
+            for k in range(n_sites):
+                data = tmp / f"labelstudio{k}"
+                if template is not None:
+                    shutil.copytree(template / "data", data, ignore=shutil.ignore_patterns("server.log"))
+                srv = LabelStudioServer(data, free_port(), TEST_USERNAME, TEST_PASSWORD, TEST_TOKEN)
+                servers.append(srv.start())
+                urls.append(srv.url)
+                print(f"Label Studio started in {srv.started_in:.1f} s at {srv.url}")
+            token = TEST_TOKEN
+        else:
+            urls = [url]
         import os
         os.environ["LPO_BENCH_LS_TOKEN"] = token
+        # With two sites (two pools, two Label Studio processes), half the custodians go to the second.
+        sites = [ReviewSite(name="offshore" if k == 0 else f"pool{k + 1}", url=u, token_env="LPO_BENCH_LS_TOKEN",
+                            role="first_pass") for k, u in enumerate(urls)]
+        rules = [RoutingRule(pool="pool2", custodians=[f"custodian{i}" for i in range(1, 7)])] if n_sites > 1 else []
         matter = Matter(name=f"Bench {int(time.time())}", client="Bench", control_prefix="BR",
                         protocol=Protocol(instructions="Bench.", issue_codes=[IssueCode(code="PRICING",
                                                                                       description="p")]),
                         batch_size=batch_size, production=ProductionConfig(prefix="BR"),
-                        review_sites=[ReviewSite(name="offshore", url=url, token_env="LPO_BENCH_LS_TOKEN",
-                                                 role="first_pass")])
+                        review_sites=sites, routing=rules)
         ws = Workspace(dir=tmp / "matter", matter=matter)
         t0 = time.perf_counter()
         generate(ws, n)
@@ -128,7 +137,8 @@ def run(n: int, batch_size: int, baseline: int, url: str | None, token: str | No
         assert r.documents == n, r
         batches = ws.store.batches(Stage.first_pass)
 
-        site = workflow.Sites(ws).client("offshore")
+        clients = workflow.Sites(ws)
+        site = clients.client("offshore")
         sdk = site.client
         # Baseline: one request per task (the SDK's tasks.create), on a sample, into a scratch project.
         from lpo.review.config import render_config
@@ -147,15 +157,17 @@ def run(n: int, batch_size: int, baseline: int, url: str | None, token: str | No
 
         # Coded copies of the routed projects, imported with their annotations.
         rng = random.Random(9)
-        uid = site.ensure_user("bench.reviewer@lpo.example", "Bench", "Reviewer")
+        uids = {st.name: clients.client(st.name).ensure_user("bench.reviewer@lpo.example", "Bench", "Reviewer")
+                for st in sites}
         t0 = time.perf_counter()
         for b in batches:
             docs = ws.store.documents(b.control_numbers)
             coded = [_coded(build_first_pass_task(d, ws.text(d.text_sha256), ws.store.pretags(d.control_number),
-                                                  b.name), rng, uid) for d in docs]
-            pid = site.create_project(workflow.project_title(ws, b.name + " coded"),
-                                      render_config("first_pass", matter.protocol))
-            site.import_tasks(pid, coded)
+                                                  b.name), rng, uids[b.site]) for d in docs]
+            bsite = clients.client(b.site)
+            pid = bsite.create_project(workflow.project_title(ws, b.name + " coded"),
+                                       render_config("first_pass", matter.protocol))
+            bsite.import_tasks(pid, coded)
             with ws.store.engine.begin() as conn:
                 conn.execute(update(t.batches).where(t.batches.c.name == b.name).values(project_id=pid))
         coded_s = time.perf_counter() - t0
@@ -168,6 +180,22 @@ def run(n: int, batch_size: int, baseline: int, url: str | None, token: str | No
         again = workflow.collect(ws, Stage.first_pass)
         recollect_s = time.perf_counter() - t0
         assert again["inserted"] == again["updated"] == 0
+
+        # Where collect's time goes: Label Studio's export alone, and lpo's side alone (parse, validate,
+        # store) on those exports into a fresh store.
+        from lpo.review.collect import parse_export
+        batches = ws.store.batches(Stage.first_pass)
+        t0 = time.perf_counter()
+        exports = [(b, workflow.export_for_collect(clients.client(b.site), b)) for b in batches]
+        export_s = time.perf_counter() - t0
+        (tmp / "matter2").mkdir()
+        fresh = Workspace(dir=tmp / "matter2", matter=matter)
+        fresh.store.add_documents(ws.store.documents())
+        t0 = time.perf_counter()
+        for b, exported in exports:
+            decisions, _ = parse_export(exported, b.site, Stage.first_pass, issue_codes=["PRICING"])
+            fresh.store.add_decisions(decisions)
+        lpo_side_s = time.perf_counter() - t0
 
         # Baseline: one request per task to read its annotations.
         first = ws.store.batches(Stage.first_pass)[0]
@@ -185,9 +213,15 @@ def run(n: int, batch_size: int, baseline: int, url: str | None, token: str | No
         print(f"{'collect (lpo, snapshot export)':34}{n:>10,}{collect_s:>10.1f}{n / collect_s:>12.0f}   "
               f"goal >= 1,000")
         print(f"{'  collect again (nothing new)':34}{n:>10,}{recollect_s:>10.1f}{n / recollect_s:>12.0f}")
+        print(f"{'  Label Studio export alone':34}{n:>10,}{export_s:>10.1f}{n / export_s:>12.0f}   "
+              f"(every project, one after another)")
+        print(f"{'  lpo alone (validate + store)':34}{n:>10,}{lpo_side_s:>10.1f}{n / lpo_side_s:>12.0f}   "
+              f"(validation and store alone)")
         print(f"{'  one request per task (SDK)':34}{len(ids):>10,}{per_task_read:>10.1f}"
               f"{len(ids) / per_task_read:>12.1f}   (annotations.list, sample)")
-        print(f"\nroute: {len(batches)} batches of up to {batch_size}; {r.tasks_imported:,} tasks imported; "
+        print(f"\n{len(sites)} review site(s), each its own Label Studio process: "
+              + ", ".join(f"{k} {v:,} documents" for k, v in sorted(r.sites.items())))
+        print(f"route: {len(batches)} batches of up to {batch_size}; {r.tasks_imported:,} tasks imported; "
               f"route is {n / route_s / (len(tasks) / one_by_one):.0f}x one request per task")
         print(f"collect is {n / collect_s / (len(ids) / per_task_read):.0f}x one request per task; "
               f"(setup: coded copies imported in {coded_s:.1f} s)")
@@ -195,8 +229,8 @@ def run(n: int, batch_size: int, baseline: int, url: str | None, token: str | No
         print(f"batch sizes: min {min(sizes)}, median {statistics.median(sizes):.0f}, max {max(sizes)} "
               f"(families and threads are never split)")
     finally:
-        if server is not None:
-            server.stop()
+        for srv in servers:
+            srv.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -207,8 +241,10 @@ def main() -> None:
     ap.add_argument("--baseline", type=int, default=200, help="tasks timed one request at a time")
     ap.add_argument("--url", help="an existing Label Studio (default: start one)")
     ap.add_argument("--token", help="its API token")
+    ap.add_argument("--sites", type=int, default=1, choices=(1, 2),
+                    help="review sites (pools), each its own Label Studio; 2 starts two servers")
     a = ap.parse_args()
-    run(a.docs, a.batch_size, a.baseline, a.url, a.token)
+    run(a.docs, a.batch_size, a.baseline, a.url, a.token, a.sites)
 
 
 if __name__ == "__main__":

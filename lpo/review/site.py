@@ -33,6 +33,7 @@ SNAPSHOT_OPTIONS = {
     "drafts": {"only_id": True},
     "predictions": {"only_id": False},
     "annotations__completed_by": {"only_id": False},
+    "include_annotation_history": False,  # collect keeps its own history; Label Studio's costs time
 }
 PROJECT_TITLE_MAX = 50  # Label Studio's PROJECT_TITLE_MAX_LEN
 MAX_IMPORT_BYTES = 100 * 1024 * 1024  # Label Studio takes up to 200 MB per import request

@@ -12,7 +12,8 @@ version); a pipeline that restarts from the top re-does nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -307,17 +308,40 @@ def collect(ws: Workspace, stage: Stage, sites: Sites | None = None) -> dict:
     result = CollectResult(stage=stage.value)
     batches = [b for b in ws.store.batches(stage) if b.project_id is not None and b.purged_at is None]
     clients = {b.site: sites.client(b.site) for b in batches}
-    # The next project's export runs on the server while this one is parsed and stored; the store
-    # is written from this thread only.
-    with step(f"Collect {stage.value} coding", len(batches)) as advance, ThreadPoolExecutor(1) as pool:
-        ahead = pool.submit(export_for_collect, clients[batches[0].site], batches[0]) if batches else None
-        for k, b in enumerate(batches):
-            exported = ahead.result()
-            if k + 1 < len(batches):
-                nxt = batches[k + 1]
-                ahead = pool.submit(export_for_collect, clients[nxt.site], nxt)
-            collect_batch(ws, b, clients[b.site], result, exported)
-            advance(1)
+    by_site: dict[str, list[Batch]] = {}
+    for b in batches:
+        by_site.setdefault(b.site, []).append(b)
+    # Each site (its own Label Studio instance) exports its projects one after another in a thread of
+    # its own, a project ahead of the store; the store is written from this thread only.
+    ready: queue.Queue = queue.Queue(maxsize=2 * max(len(by_site), 1))
+
+    def exporter(site: str) -> None:
+        for b in by_site[site]:
+            try:
+                ready.put((b, export_for_collect(clients[site], b), None))
+            except BaseException as e:  # noqa: BLE001 - handed to the storing thread, which raises it
+                ready.put((b, None, e))
+                return
+
+    threads = [threading.Thread(target=exporter, args=(site,), daemon=True, name=f"collect-{site}")
+               for site in by_site]
+    for t in threads:
+        t.start()
+    try:
+        with step(f"Collect {stage.value} coding", len(batches)) as advance:
+            for _ in range(len(batches)):
+                b, exported, error = ready.get()
+                if error is not None:
+                    raise error
+                collect_batch(ws, b, clients[b.site], result, exported)
+                advance(1)
+    finally:
+        for t in threads:  # an exporter blocked on a full queue after an error: drain so it ends
+            while t.is_alive():
+                try:
+                    ready.get(timeout=0.1)
+                except queue.Empty:
+                    pass
     return result.as_dict()
 
 
