@@ -235,7 +235,7 @@ def test_password_bank_opens_a_zipcrypto_zip(matter, tmp_path):
 
 
 def test_password_bank_opens_an_aes_zip(matter, tmp_path):
-    pyzipper = pytest.importorskip("pyzipper", reason="pyzipper (PyPI) reads and writes WinZip AES zips")
+    import pyzipper  # a project dependency: reads and writes WinZip AES zips
     store, content = matter
     buf = io.BytesIO()
     with pyzipper.AESZipFile(buf, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES) as z:
@@ -374,7 +374,6 @@ def test_real_world_mail_through_the_manager_loses_nothing(matter):
 # --- Outlook MSG ----------------------------------------------------------------------------
 
 def _needs_msgreader() -> None:
-    pytest.importorskip("extract_msg", reason="extract-msg (PyPI) reads Outlook .msg files")
     if not MSGREADER.exists():
         pytest.skip(f"{MSGREADER} absent: ../shared/corpora is not beside this checkout")
 
