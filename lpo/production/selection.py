@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lpo.models import Document, Privilege, ReviewDecision
+from lpo.review.batching import propagated_decisions
 from lpo.workspace import Workspace
 
 # Bytes a produced page takes, for the volume-size estimate (Group 4 TIFF at 300 dpi of a
@@ -57,11 +58,7 @@ class Selection:
 
 
 def final_coding(ws: Workspace, docs: list[Document]) -> dict[str, ReviewDecision]:
-    final = ws.store.final_decisions()
-    for d in docs:
-        if d.control_number not in final and d.duplicate_of in final:
-            final[d.control_number] = final[d.duplicate_of].model_copy(update={"control_number": d.control_number})
-    return final
+    return propagated_decisions(docs, ws.store.final_decisions())
 
 
 def logged_before(ws: Workspace) -> set[str]:

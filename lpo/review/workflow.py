@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from lpo.models import Batch, CollectRejection, Document, QASample, ReviewDecision, Stage
+from lpo.models import Batch, CollectRejection, Document, QASample, Stage
 from lpo.progress import step
 from lpo.qa import draw_sample, sample_size
 from lpo.review import batching
@@ -28,14 +28,6 @@ CONFIG_KIND = {Stage.first_pass: "first_pass", Stage.qa: "attorney_qa"}
 
 class RouteError(RuntimeError):
     """A batch could not be put on its site whole; the message says which and what to do."""
-
-
-def site_client(ws: Workspace, stage: Stage):  # noqa: ANN201
-    """The site of a role (the QA site; the default first-pass pool) and its client."""
-    from lpo.review.site import LabelStudioSite
-
-    site = ws.matter.site(stage.value)
-    return site, LabelStudioSite.from_review_site(site)
 
 
 class Sites:
@@ -53,6 +45,11 @@ class Sites:
             self._clients[name] = LabelStudioSite.from_review_site(self.ws.matter.site_named(name),
                                                                    retry_seconds=self.retry_seconds)
         return self._clients[name]
+
+    @property
+    def retries(self) -> int:
+        """Transient failures the clients waited out so far."""
+        return sum(c.retries for c in self._clients.values())
 
 
 def project_title(ws: Workspace, batch: str) -> str:
@@ -173,7 +170,7 @@ def send_pending(ws: Workspace, stage: Stage, sites: Sites | None = None) -> Rou
             result.documents += len(b.control_numbers)
             result.sites[b.site] = result.sites.get(b.site, 0) + len(b.control_numbers)
             advance(len(b.control_numbers))
-    result.retries = sum(c.retries for c in sites._clients.values())
+    result.retries = sites.retries
     return result
 
 
@@ -282,9 +279,8 @@ def collect_batch(ws: Workspace, b: Batch, client, result: CollectResult,  # noq
         # A rejected new version leaves the last good one current; only deleted annotations retract.
         retracted = ws.store.retract_missing(b.site, b.project_id, seen)
         good = {d.annotation_id for d in decisions}
-        stale = [r.annotation_id for r in ws.store.rejections()
-                 if r.site == b.site and r.project_id == b.project_id
-                 and (r.annotation_id not in seen or r.annotation_id in good)]
+        stale = [r.annotation_id for r in ws.store.rejections(b.site, b.project_id)
+                 if r.annotation_id not in seen or r.annotation_id in good]
         ws.store.clear_rejections(b.site, stale)
         new_rej = sum(ws.store.record_rejection(r) for r in rejections)
     result.inserted += i
@@ -376,7 +372,3 @@ def purge(ws: Workspace, site_name: str, sites: Sites | None = None) -> dict[str
         purged.append(b.name)
     return {"site": site_name, "purged": purged, "kept": kept}
 
-
-def final_with_duplicates(ws: Workspace) -> dict[str, ReviewDecision]:
-    """The coding that counts for every document, exact duplicates taking their master's."""
-    return batching.propagated_decisions(ws.store.documents(), ws.store.final_decisions())

@@ -459,10 +459,16 @@ class Store:
                 n += c.execute(tbl.delete().where(tbl.c.site == site, tbl.c.annotation_id.in_(chunk))).rowcount
         return n
 
-    def rejections(self) -> list[CollectRejection]:
-        with self.engine.connect() as c:
-            return [_row(CollectRejection, r) for r in
-                    c.execute(select(t.collect_rejections).order_by(t.collect_rejections.c.id))]
+    def rejections(self, site: str | None = None, project_id: int | None = None) -> list[CollectRejection]:
+        """Annotations collect refused and that are still refused (of one site's project when given)."""
+        tbl = t.collect_rejections
+        q = select(tbl).order_by(tbl.c.id)
+        if site is not None:
+            q = q.where(tbl.c.site == site)
+        if project_id is not None:
+            q = q.where(tbl.c.project_id == project_id)
+        with self._read() as c:
+            return [_row(CollectRejection, r) for r in c.execute(q)]
 
     def latest_decisions(self, stage: Stage) -> dict[str, ReviewDecision]:
         out: dict[str, ReviewDecision] = {}
