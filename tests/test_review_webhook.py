@@ -65,15 +65,18 @@ def test_annotation_events_are_collected_without_calling_collect(routed):
         assert ws.store.latest_decisions(Stage.first_pass) == {}
 
         listener.start()
-        _until("three new decisions", lambda: set(ws.store.latest_decisions(Stage.first_pass)) == set(cns[:3]))
-        assert collected == [(batch.name, 3)] and listener.stats.collects == 1
+        # The store is written before the collect is counted: wait for the count, then check the store.
+        _until("the first collect", lambda: listener.stats.collects == 1)
+        assert set(ws.store.latest_decisions(Stage.first_pass)) == set(cns[:3])
+        assert collected == [(batch.name, 3)]
 
         # An update replaces the decision; a deletion retracts it.
         time.sleep(1.1)  # Label Studio's updated_at must move on
         client.client.annotations.update(ann[cns[0]], result=_responsive("Not Responsive"))
-        _until("the update", lambda: ws.store.latest_decisions(Stage.first_pass)[cns[0]].responsive is False)
+        _until("the update's collect", lambda: listener.stats.collects == 2)
+        assert ws.store.latest_decisions(Stage.first_pass)[cns[0]].responsive is False
         client.client.annotations.delete(ann[cns[1]])
-        _until("the deletion", lambda: cns[1] not in ws.store.latest_decisions(Stage.first_pass))
+        _until("the deletion's collect", lambda: listener.stats.collects == 3)
         assert set(ws.store.latest_decisions(Stage.first_pass)) == {cns[0], cns[2]}
 
         # Without the token (or with a wrong one): 401, nothing queued, nothing collected.

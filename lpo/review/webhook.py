@@ -192,9 +192,9 @@ class CollectListener:
                 log.error("%s (site %s, project %s): collect failed: %s; it is retried on the next event, or "
                           "run `lpo collect`", b.name, site, project_id, e)
                 continue
-            self.stats.collects += 1
             if self.on_collect is not None:
                 self.on_collect(b, result)
+            self.stats.collects += 1  # last: a counted collect is one whose store writes and callback are done
 
 
 def _handler(listener: CollectListener) -> type[BaseHTTPRequestHandler]:
