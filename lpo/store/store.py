@@ -144,6 +144,52 @@ class Store:
                 return row.id
             return c.execute(insert(t.source_files).values(**_values(sf))).inserted_primary_key[0]
 
+    def upsert_source_files(self, files: Sequence[SourceFile]) -> list[int]:
+        """upsert_source_file for a chunk of one custodian's files, in a few statements: their ids, in order."""
+        if not files:
+            return []
+        (custodian,) = {sf.custodian for sf in files}
+        tbl = t.source_files
+        with self._tx() as c:
+            ids = self._source_file_ids(c, custodian, [sf.path for sf in files])
+            for sf in files:  # seen before and changed since: rare, one statement each
+                if sf.path in ids:
+                    c.execute(update(tbl).where(tbl.c.id == ids[sf.path]).values(sha256=sf.sha256, size=sf.size))
+            new = [_values(sf) for sf in files if sf.path not in ids]
+            if new:
+                c.execute(insert(tbl), new)
+                ids.update(self._source_file_ids(c, custodian, [v["path"] for v in new]))
+        return [ids[sf.path] for sf in files]
+
+    @staticmethod
+    def _source_file_ids(c: Connection, custodian: str, paths: list[str]) -> dict[str, int]:
+        tbl, out = t.source_files, {}
+        for i in range(0, len(paths), 500):
+            out.update(c.execute(select(tbl.c.path, tbl.c.id).where(
+                tbl.c.custodian == custodian, tbl.c.path.in_(paths[i:i + 500]))).tuples().all())
+        return out
+
+    def documents_at(self, custodian: str, source_paths: Sequence[str]) -> dict[str, Document]:
+        """find_document for many paths at once: {source path: document} for those registered."""
+        d, out = t.documents, {}
+        with self._read() as c:
+            for i in range(0, len(source_paths), 500):
+                for r in c.execute(select(d).where(d.c.custodian == custodian,
+                                                   d.c.source_path.in_(source_paths[i:i + 500]))):
+                    out[r.source_path] = _row(Document, r, drop=("seq",))
+        return out
+
+    def first_with_sha256s(self, sha256s: Iterable[str]) -> dict[str, str]:
+        """first_with_sha256 for many hashes at once: {SHA-256: control number of its first document}."""
+        d, wanted, out = t.documents, sorted(set(sha256s)), {}
+        with self._read() as c:
+            for i in range(0, len(wanted), 500):
+                first = (select(d.c.sha256, func.min(d.c.seq).label("seq"))
+                         .where(d.c.sha256.in_(wanted[i:i + 500])).group_by(d.c.sha256).subquery())
+                out.update(c.execute(select(d.c.sha256, d.c.control_number).join(
+                    first, (d.c.sha256 == first.c.sha256) & (d.c.seq == first.c.seq))).tuples().all())
+        return out
+
     def source_files(self) -> list[SourceFile]:
         with self.engine.connect() as c:
             return [_row(SourceFile, r) for r in c.execute(select(t.source_files).order_by(t.source_files.c.id))]
@@ -213,6 +259,14 @@ class Store:
         with self._tx() as c:
             c.execute(tbl.delete().where(tbl.c.custodian == custodian, tbl.c.source_path == source_path,
                                          tbl.c.stage == stage))
+
+    def clear_exceptions(self, custodian: str, source_paths: Sequence[str], stage: str = "ingest") -> None:
+        """clear_exception for many paths in one statement (per 500)."""
+        tbl = t.processing_exceptions
+        with self._tx() as c:
+            for i in range(0, len(source_paths), 500):
+                c.execute(tbl.delete().where(tbl.c.custodian == custodian, tbl.c.stage == stage,
+                                             tbl.c.source_path.in_(source_paths[i:i + 500])))
 
     def exceptions(self) -> list[ProcessingException]:
         with self.engine.connect() as c:
