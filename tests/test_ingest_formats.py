@@ -24,7 +24,7 @@ from reportlab.pdfgen import canvas
 from lpo.content import ContentStore
 from lpo.ingest import catalog, extract_file
 from lpo.ingest.base import DEFAULT_CONTEXT, IngestContext, IngestError, pick
-from lpo.ingest.language import detect_language
+from lpo.ingest.language import clearly_english, detect_language
 from lpo.ingest.pdf import pdf_date, pdf_words
 from lpo.ingest.text import decode_text
 
@@ -509,6 +509,45 @@ def test_encrypted_docx_password_bank():
 ])
 def test_detect_language(text, code):
     assert detect_language(text) == code
+
+
+# Paragraphs of 40-60 words: long enough for the English shortcut to be asked.
+PARAGRAPHS = {
+    "en": "The parties agree that the supplier shall deliver the steel to the buyer's plant by the end of the "
+          "quarter, and that any claim which arises from a late delivery will be settled by the arbitration "
+          "clause of this agreement. Counsel for both sides have reviewed the draft and they would accept it.",
+    "de": "Die Parteien sind sich einig, dass der Lieferant den Stahl bis zum Ende des Quartals an das Werk des "
+          "Käufers liefern soll. Er will also alle Ansprüche aus einer verspäteten Lieferung nach der "
+          "Schiedsklausel dieses Vertrages regeln. Die Anwälte beider Seiten haben den Entwurf geprüft und "
+          "würden ihn annehmen.",
+    "nl": "De partijen komen overeen dat de leverancier het staal voor het einde van het kwartaal aan de fabriek "
+          "van de koper levert, en dat elke vordering die uit een late levering voortkomt wordt beslecht volgens "
+          "de arbitrageclausule van deze overeenkomst. De advocaten van beide zijden hebben het ontwerp bekeken.",
+    "da": "Parterne er enige om, at leverandøren skal levere stålet til køberens fabrik inden udgangen af "
+          "kvartalet, og at ethvert krav, der opstår som følge af en forsinket levering, skal afgøres efter "
+          "voldgiftsklausulen i denne aftale. Advokaterne for begge parter har gennemgået udkastet og vil "
+          "acceptere det.",
+    "fr": "Les parties conviennent que le fournisseur livrera l'acier à l'usine de l'acheteur avant la fin du "
+          "trimestre, et que toute réclamation découlant d'une livraison tardive sera réglée selon la clause "
+          "d'arbitrage de ce contrat. Les avocats des deux parties ont examiné le projet et l'accepteraient.",
+    "es": "Las partes acuerdan que el proveedor entregará el acero en la planta del comprador antes del final "
+          "del trimestre, y que cualquier reclamación que surja de una entrega tardía se resolverá según la "
+          "cláusula de arbitraje de este contrato. Los abogados de ambas partes han revisado el borrador.",
+    "it": "Le parti convengono che il fornitore consegnerà l'acciaio allo stabilimento dell'acquirente entro la "
+          "fine del trimestre, e che ogni reclamo derivante da una consegna tardiva sarà risolto secondo la "
+          "clausola arbitrale di questo contratto. Gli avvocati di entrambe le parti hanno esaminato la bozza.",
+}
+
+
+def test_english_shortcut_answers_only_for_plain_english():
+    assert clearly_english(PARAGRAPHS["en"]) and detect_language(PARAGRAPHS["en"]) == "en"
+    for code, text in PARAGRAPHS.items():
+        if code != "en":  # not English: Lingua decides, and decides right
+            assert not clearly_english(text), code
+            assert detect_language(text) == code
+    # English then Spanish in one sample: one half fails, so Lingua, not the shortcut, answers.
+    assert not clearly_english(PARAGRAPHS["en"] + " " + PARAGRAPHS["es"])
+    assert not clearly_english("the and with " * 9)  # too few words to say
 
 
 def test_manager_records_language_and_ocr(tmp_path):

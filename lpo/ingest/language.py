@@ -6,6 +6,13 @@ Only the start of the text is read: a thousand characters decide the main langua
 well as the whole book does, for about 4 ms of CPU a document. Low-accuracy mode (trigram
 models only) loads in 0.3 s and 70 MB per process; the high-accuracy models take 20 s and
 475 MB to load and are no better on document-length text.
+
+Most of a US matter is English, and plainly so: where both halves of the sample are at least
+8% words found only in English (the, and, which, ...), the answer is English without asking
+Lingua (0.03 ms instead of about 1 ms). Over 19,900 texts of the shared corpora (Reuters, the
+PDFs, emails and office files) it answered for 60% of those Lingua calls English and never
+disagreed with Lingua (`python -m bench.language`); mixed-language samples fail one half
+and go to Lingua.
 """
 
 from __future__ import annotations
@@ -20,6 +27,13 @@ LANGUAGES = ("ENGLISH", "SPANISH", "FRENCH", "GERMAN", "ITALIAN", "PORTUGUESE", 
              "DANISH", "CZECH", "ROMANIAN", "GREEK", "TURKISH", "RUSSIAN", "UKRAINIAN", "ARABIC", "HEBREW",
              "HINDI", "CHINESE", "JAPANESE", "KOREAN", "VIETNAMESE", "INDONESIAN")
 LETTER = re.compile(r"[^\W\d_]")
+WORD = re.compile(r"[^\W\d_]+")
+# Frequent English function words that are not words of the other languages above (no 'a', 'in',
+# 'is', 'of', 'to', 'for', 'die', 'on', 'will', 'also': each is a word of Dutch, German, Italian, Danish, ...).
+ENGLISH_ONLY = frozenset("the and that with this which from have has been were would could there their shall "
+                         "should what about these those into than they when where because other".split())
+ENGLISH_SHARE = 0.08
+MIN_WORDS = 30
 
 
 @lru_cache(maxsize=1)
@@ -38,5 +52,17 @@ def detect_language(text: str | None) -> str | None:
     sample = text[:SAMPLE_CHARS]
     if len(LETTER.findall(sample)) < MIN_LETTERS:
         return None
+    if clearly_english(sample):
+        return "en"
     lang = _detector().detect_language_of(sample)
     return lang.iso_code_639_1.name.lower() if lang is not None else None
+
+
+def clearly_english(sample: str) -> bool:
+    """Both halves of the sample have ENGLISH_SHARE of their words in ENGLISH_ONLY (30 words at least)."""
+    words = WORD.findall(sample.lower())
+    if len(words) < MIN_WORDS:
+        return False
+    half = len(words) // 2
+    return all(sum(w in ENGLISH_ONLY for w in part) >= ENGLISH_SHARE * len(part)
+               for part in (words[:half], words[half:]))
