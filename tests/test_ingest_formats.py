@@ -236,6 +236,26 @@ def test_png_and_multipage_tiff_are_ocred():
     assert "first" in first.lower() and "second" in second.lower()
 
 
+def test_ocr_page_time_limit_and_missing_language_data(monkeypatch):
+    from PIL import Image
+
+    from lpo.ingest import ocr
+
+    page = Image.open(io.BytesIO(rendered_png("Invoice number 4471 from Acme")))
+    monkeypatch.setattr(ocr, "PAGE_TIMEOUT", 0.001)  # 1 ms: no page is read that fast
+    with pytest.raises(IngestError) as e:
+        ocr.ocr_image(page, "slow.png", 1)
+    assert e.value.reason == "timeout" and "slow.png page 1" in e.value.detail
+    monkeypatch.undo()
+    assert "4471" in ocr.ocr_image(page, "slow.png", 1)  # the engine stays usable after a timeout
+
+    monkeypatch.setattr(ocr, "TESSDATA", ())
+    monkeypatch.setenv("TESSDATA_PREFIX", "/nonexistent/tessdata")
+    with pytest.raises(IngestError) as e:
+        ocr.tessdata()
+    assert e.value.reason == "ocr_unavailable" and "tesseract-ocr-eng" in e.value.detail
+
+
 def test_broken_image_is_an_exception():
     png = rendered_png("Invoice")
     with pytest.raises(IngestError) as e:
