@@ -34,6 +34,7 @@ from lpo.models import Document, EmailFields, PreTag, Stage
 from lpo.review import config as c
 from lpo.review import workflow
 from lpo.review.server import DEFAULT_VENV, LabelStudioServer, free_port
+from lpo.review.server import WORKERS as LS_WORKERS
 from lpo.store import tables as t
 from lpo.workspace import Workspace
 
@@ -219,7 +220,8 @@ def run(n: int, batch_size: int, baseline: int, url: str | None, token: str | No
               f"(validation and store alone)")
         print(f"{'  one request per task (SDK)':34}{len(ids):>10,}{per_task_read:>10.1f}"
               f"{len(ids) / per_task_read:>12.1f}   (annotations.list, sample)")
-        print(f"\n{len(sites)} review site(s), each its own Label Studio process: "
+        print(f"\n{len(sites)} review site(s), each its own Label Studio instance (gunicorn, {LS_WORKERS} worker "
+              f"processes; collect runs {sites[0].exports_in_parallel} exports at once on each): "
               + ", ".join(f"{k} {v:,} documents" for k, v in sorted(r.sites.items())))
         print(f"route: {len(batches)} batches of up to {batch_size}; {r.tasks_imported:,} tasks imported; "
               f"route is {n / route_s / (len(tasks) / one_by_one):.0f}x one request per task")

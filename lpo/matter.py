@@ -117,6 +117,8 @@ class ReviewSite(Strict):
     role: Literal["first_pass", "qa"]
     pool: str | None = Field(default=None, description="the reviewer pool this instance serves (its isolation "
                              "boundary: every user of an instance can read all of it); default: the site name")
+    exports_in_parallel: int = Field(default=2, ge=1, le=8, description="snapshot exports collect runs at once on "
+                                     "this instance: its gunicorn workers, at most (lpo's own server runs one a core)")
 
     @property
     def pool_name(self) -> str:

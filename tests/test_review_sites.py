@@ -131,11 +131,18 @@ def test_an_outage_mid_route_is_resumed_without_duplicates_or_gaps(tmp_path, sit
     assert 2 <= routed < len(batches)  # stopped mid-route, the plan recorded whole
 
     # The site comes back while a second run is waiting for it: it retries, then finishes the route.
-    second_server.start()
-    second_server.stop()
-    restarter = threading.Timer(2.0, second_server.start)
+    # (Started only once the route has met the outage: how soon it first calls the site is not the test's.)
+    sites = workflow.Sites(ws, retry_seconds=120)
+
+    def restart_once_refused() -> None:
+        deadline = time.monotonic() + 60
+        while sites.retries == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second_server.start()
+
+    restarter = threading.Thread(target=restart_once_refused)
     restarter.start()
-    r = workflow.route_first_pass(ws, sites=workflow.Sites(ws, retry_seconds=120))
+    r = workflow.route_first_pass(ws, sites=sites)
     restarter.join()
     assert r.retries > 0
     assert r.planned == [] and len(r.sent) == len(batches) - routed

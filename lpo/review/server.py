@@ -4,6 +4,14 @@ Label Studio lives in its own virtual environment (`.venv-labelstudio`, made by
 `make setup`) because its pins conflict with Prefect's. The server is started
 headless with one admin user and a legacy API token, bound to 127.0.0.1, with
 every phone-home switched off: privileged documents must not leave the machine.
+
+`label-studio start` serves through Django's development server: one process, so one core,
+and a snapshot export (collect's bulk read, about 1.4 ms of CPU a task) holds it. The first
+start of a data directory runs it once, for the database migrations, the admin user and its
+token; after that the server runs as Label Studio's Docker image runs it, under gunicorn with
+a worker process per core and one more (up to five), its SQLite database in WAL mode so that one export
+reading does not hold up another's writes. Two exports of one site then run on two cores
+(bench/route.py).
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -19,6 +28,10 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_VENV = REPO / ".venv-labelstudio"
+# Sync workers, a request each: a threaded worker may accept two exports and run them on one core
+# (one GIL). One worker more than cores, so a reviewer's page load does not wait behind two exports.
+WORKERS = min((os.cpu_count() or 1) + 1, 5)
+INITIALISED = "lpo-initialised"  # in the data directory: the Label Studio version that set it up
 
 # Settings read by Label Studio at start (label_studio/core/settings). Label Studio looks up
 # LABEL_STUDIO_<NAME> first, then <NAME>, so both spellings are set to win over the user's env.
@@ -78,7 +91,10 @@ class LabelStudioServer:
     """
 
     def __init__(self, data_dir: Path, port: int, username: str, password: str, token: str,
-                 venv: Path = DEFAULT_VENV, host: str = "127.0.0.1", start_timeout: float = 240.0):
+                 venv: Path = DEFAULT_VENV, host: str = "127.0.0.1", start_timeout: float = 240.0,
+                 workers: int | None = None):
+        """workers: gunicorn worker processes (default WORKERS: cores + 1, up to five); 0 serves through
+        `label-studio start`, Django's development server, as Label Studio's own quick start does."""
         if "@" not in username:
             raise ValueError(f"Label Studio username must be an email address, got {username!r}")
         if len(password) < 8:
@@ -96,6 +112,7 @@ class LabelStudioServer:
         self.start_timeout = start_timeout
         self.process: subprocess.Popen | None = None
         self.started_in: float | None = None
+        self.workers = WORKERS if workers is None else max(0, int(workers))
 
     @property
     def url(self) -> str:
@@ -141,6 +158,10 @@ class LabelStudioServer:
             return False
         return r.status_code == 200
 
+    def version(self) -> str:
+        found = sorted(self.venv.glob("lib/python*/site-packages/label_studio-*.dist-info"))
+        return found[-1].name.removeprefix("label_studio-").removesuffix(".dist-info") if found else "unknown"
+
     def start(self) -> "LabelStudioServer":
         if self.process is not None and self.process.poll() is None:
             return self
@@ -152,16 +173,52 @@ class LabelStudioServer:
             raise LabelStudioError(f"port {self.port} on {self.host} is in use; stop what is listening there "
                                    f"or choose another port")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        cmd = [str(self.executable), "start", "--no-browser",
-               "--internal-host", self.host, "--port", str(self.port),
-               "--data-dir", str(self.data_dir), "--enable-legacy-api-token", "--log-level", "WARNING"]
+        t0 = time.monotonic()
+        marker = self.data_dir / INITIALISED
+        if self.workers and not (marker.is_file() and marker.read_text().strip() == self.version()):
+            # Migrations (a new Label Studio version too), the admin user and its token: `label-studio start`
+            # does them; gunicorn serves from then on.
+            self._launch(self._start_cmd(), t0)
+            self.stop()
+            marker.write_text(self.version() + "\n")
+        self._wal()
+        if self.workers:
+            self._launch(self._gunicorn_cmd(), t0, {"DJANGO_SETTINGS_MODULE": "core.settings.label_studio"})
+        else:
+            self._launch(self._start_cmd(), t0)
+        self._check_token()
+        return self
+
+    def _start_cmd(self) -> list[str]:
         # The credentials go in the environment (LABEL_STUDIO_USERNAME/PASSWORD/USER_TOKEN), not on the
         # command line where `ps` would show them.
-        t0 = time.monotonic()
+        return [str(self.executable), "start", "--no-browser", "--internal-host", self.host, "--port", str(self.port),
+                "--data-dir", str(self.data_dir), "--enable-legacy-api-token", "--log-level", "WARNING"]
+
+    def _gunicorn_cmd(self) -> list[str]:
+        package = next(self.venv.glob("lib/python*/site-packages/label_studio"))
+        return [str(self.venv / "bin" / "gunicorn"), "core.wsgi:application", "--chdir", str(package),
+                "--bind", f"{self.host}:{self.port}", "--workers", str(self.workers), "--worker-class", "sync",
+                "--timeout", "600", "--graceful-timeout", "10", "--log-level", "warning"]
+
+    def _wal(self) -> None:
+        """Write-ahead logging on Label Studio's SQLite database (it persists in the file): readers and a
+        writer no longer wait for each other, so parallel exports run in parallel."""
+        db = self.data_dir / "label_studio.sqlite3"
+        if db.is_file():
+            con = sqlite3.connect(db, timeout=30)
+            try:
+                con.execute("PRAGMA journal_mode=WAL")
+            finally:
+                con.close()
+
+    def _launch(self, cmd: list[str], t0: float, env: dict[str, str] | None = None) -> None:
+        """Start cmd and wait for /health, or raise with the log's last lines."""
         log = open(self.log_path, "ab")
         try:
             self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            env=self.env(), cwd=self.data_dir, start_new_session=True)
+                                            env={**self.env(), **(env or {})}, cwd=self.data_dir,
+                                            start_new_session=True)
         finally:
             log.close()
         deadline = t0 + self.start_timeout
@@ -173,8 +230,7 @@ class LabelStudioServer:
                                        f"last lines of {self.log_path}:\n{self.log_tail()}")
             if self.healthy():
                 self.started_in = time.monotonic() - t0
-                self._check_token()
-                return self
+                return
             if "is in use" in self.log_tail(10):
                 self.stop()
                 raise LabelStudioError(f"Label Studio found port {self.port} in use; last lines of "

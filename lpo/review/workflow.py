@@ -307,20 +307,29 @@ def collect(ws: Workspace, stage: Stage, sites: Sites | None = None) -> dict:
     by_site: dict[str, list[Batch]] = {}
     for b in batches:
         by_site.setdefault(b.site, []).append(b)
-    # Each site (its own Label Studio instance) exports its projects one after another in a thread of
-    # its own, a project ahead of the store; the store is written from this thread only.
-    ready: queue.Queue = queue.Queue(maxsize=2 * max(len(by_site), 1))
+    # Each site (its own Label Studio instance) exports its projects in `exports_in_parallel` threads of
+    # its own (one export keeps one Label Studio worker busy), ahead of the store; the store is
+    # written from this thread only.
+    todo: dict[str, queue.SimpleQueue] = {site: queue.SimpleQueue() for site in by_site}
+    for b in batches:
+        todo[b.site].put(b)
+    width = {site: ws.matter.site_named(site).exports_in_parallel for site in by_site}
+    ready: queue.Queue = queue.Queue(maxsize=2 * max(sum(width.values()), 1))
 
     def exporter(site: str) -> None:
-        for b in by_site[site]:
+        while True:
+            try:
+                b = todo[site].get_nowait()
+            except queue.Empty:
+                return
             try:
                 ready.put((b, export_for_collect(clients[site], b), None))
             except BaseException as e:  # noqa: BLE001 - handed to the storing thread, which raises it
                 ready.put((b, None, e))
                 return
 
-    threads = [threading.Thread(target=exporter, args=(site,), daemon=True, name=f"collect-{site}")
-               for site in by_site]
+    threads = [threading.Thread(target=exporter, args=(site,), daemon=True, name=f"collect-{site}-{k}")
+               for site in by_site for k in range(width[site])]
     for t in threads:
         t.start()
     try:
