@@ -172,6 +172,9 @@ class LabelStudioServer:
             # Label Studio would silently move to the next port; refuse instead.
             raise LabelStudioError(f"port {self.port} on {self.host} is in use; stop what is listening there "
                                    f"or choose another port")
+        if self.workers and not (self.venv / "bin" / "gunicorn").exists():
+            raise LabelStudioError(f"gunicorn is not installed in {self.venv}: run `make setup` (it installs "
+                                   "requirements-labelstudio.txt)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         t0 = time.monotonic()
         marker = self.data_dir / INITIALISED
