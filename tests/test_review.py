@@ -317,6 +317,18 @@ def test_server_start_failures_quote_the_log(tmp_path):
     assert server.process is None  # the stuck process was stopped
 
 
+def test_server_without_gunicorn_says_to_run_setup(tmp_path):
+    from lpo.review.server import INITIALISED, free_port
+
+    venv = _fake_label_studio(tmp_path, "exit 0\n")  # a venv from before gunicorn was in its requirements
+    data = tmp_path / "data"
+    data.mkdir()
+    server = LabelStudioServer(data, free_port(), "admin@x.local", "password123", "token12345", venv=venv)
+    (data / INITIALISED).write_text(server.version() + "\n")  # set up already: gunicorn would serve it
+    with pytest.raises(LabelStudioError, match="gunicorn is not installed.*make setup"):
+        server.start()
+
+
 def test_server_refuses_a_busy_port(tmp_path):
     import socket
 

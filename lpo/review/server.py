@@ -172,9 +172,6 @@ class LabelStudioServer:
             # Label Studio would silently move to the next port; refuse instead.
             raise LabelStudioError(f"port {self.port} on {self.host} is in use; stop what is listening there "
                                    f"or choose another port")
-        if self.workers and not (self.venv / "bin" / "gunicorn").exists():
-            raise LabelStudioError(f"gunicorn is not installed in {self.venv}: run `make setup` (it installs "
-                                   "requirements-labelstudio.txt)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         t0 = time.monotonic()
         marker = self.data_dir / INITIALISED
@@ -184,6 +181,9 @@ class LabelStudioServer:
             self._launch(self._start_cmd(), t0)
             self.stop()
             marker.write_text(self.version() + "\n")
+        if self.workers and not (self.venv / "bin" / "gunicorn").exists():
+            raise LabelStudioError(f"gunicorn is not installed in {self.venv}: run `make setup` (it installs "
+                                   "requirements-labelstudio.txt)")
         self._wal()
         if self.workers:
             self._launch(self._gunicorn_cmd(), t0, {"DJANGO_SETTINGS_MODULE": "core.settings.label_studio"})
