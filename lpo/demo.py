@@ -12,7 +12,9 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +55,16 @@ def _server(data_dir: Path, port: int):  # noqa: ANN202
 # One Label Studio instance per review site: a pool's isolation is its own instance (every user of
 # an instance can read all of it), so offshore reviewers never see the attorneys' QA queue.
 SITE_DIRS = {"offshore": "labelstudio-offshore", "onshore-qa": "labelstudio-onshore-qa"}
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a service manager, `timeout`, `kill`) ends the run as Ctrl-C does, through the `finally`
+    that stops the Label Studio servers: they run in sessions of their own and would outlive us."""
+    def interrupt(signum, frame) -> None:  # noqa: ANN001
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _sites(out: Path, port: int) -> dict[str, object]:
@@ -137,6 +149,7 @@ def run_demo(out: Path, simulate_reviewers: bool, port: int = 8080, seed: int = 
                   f"privileged, {c['privilege:partial']} partially privileged, {summary.exceptions_expected} "
                   f"processing exceptions planted")
 
+    _stop_on_sigterm()
     servers = _sites(out, port)
     urls = {name: srv.url for name, srv in servers.items()}
     try:
@@ -201,6 +214,7 @@ def serve_labelstudio(out: Path, port: int) -> None:
     out = out.resolve()
     if not all((out / d).exists() for d in SITE_DIRS.values()):
         raise SystemExit(f"{out} has no demo review sites: run `make demo` first")
+    _stop_on_sigterm()
     servers = _sites(out, port)
     console.print(_credentials_panel({n: s.url for n, s in servers.items()}, False))
     console.print("press Ctrl-C to stop")
