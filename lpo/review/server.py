@@ -8,10 +8,10 @@ every phone-home switched off: privileged documents must not leave the machine.
 `label-studio start` serves through Django's development server: one process, so one core,
 and a snapshot export (collect's bulk read, about 1.4 ms of CPU a task) holds it. The first
 start of a data directory runs it once, for the database migrations, the admin user and its
-token; after that the server runs as Label Studio's Docker image runs it, under gunicorn with
-a worker process per core and one more (up to five), its SQLite database in WAL mode so that one export
-reading does not hold up another's writes. Two exports of one site then run on two cores
-(bench/route.py).
+token; after that the server runs as Label Studio's Docker image runs it, under gunicorn
+with a worker process per core and one more (up to five), its SQLite database in WAL mode
+so that one export reading does not hold up another's writes. Two exports of one site then
+run on two cores (bench/route.py).
 """
 
 from __future__ import annotations
