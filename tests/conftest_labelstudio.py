@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from lpo.review.server import DEFAULT_VENV, LabelStudioServer, free_port
+from lpo.review.server import DEFAULT_VENV, LabelStudioServer, free_port, installed_version
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,11 +46,6 @@ class LabelStudioHandle:
         return LabelStudioSite(self.url, self.token, name=name)
 
 
-def _ls_version(venv: Path) -> str:
-    found = sorted(venv.glob("lib/python*/site-packages/label_studio-*.dist-info"))
-    return found[-1].name.removeprefix("label_studio-").removesuffix(".dist-info") if found else "unknown"
-
-
 def _server(data_dir: Path) -> LabelStudioServer:
     return LabelStudioServer(data_dir, free_port(), TEST_USERNAME, TEST_PASSWORD, TEST_TOKEN, venv=DEFAULT_VENV)
 
@@ -59,7 +54,7 @@ def _template(venv: Path) -> Path | None:
     """A migrated, empty data directory to copy from (made on first use); None when caching is off."""
     if os.environ.get("LPO_TEST_LS_NO_CACHE"):
         return None
-    template = ROOT / ".pytest_cache" / "lpo" / f"labelstudio-{_ls_version(venv)}"
+    template = ROOT / ".pytest_cache" / "lpo" / f"labelstudio-{installed_version(venv)}"
     if (template / "ready").exists():
         return template
     shutil.rmtree(template, ignore_errors=True)

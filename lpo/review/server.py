@@ -62,6 +62,12 @@ WEBHOOK_ENV: dict[str, str] = {
 }
 
 
+def installed_version(venv: Path) -> str:
+    """The label-studio version installed in venv ('unknown' if none)."""
+    found = sorted(venv.glob("lib/python*/site-packages/label_studio-*.dist-info"))
+    return found[-1].name.removeprefix("label_studio-").removesuffix(".dist-info") if found else "unknown"
+
+
 class LabelStudioError(RuntimeError):
     """The Label Studio server could not be started or reached."""
 
@@ -159,8 +165,7 @@ class LabelStudioServer:
         return r.status_code == 200
 
     def version(self) -> str:
-        found = sorted(self.venv.glob("lib/python*/site-packages/label_studio-*.dist-info"))
-        return found[-1].name.removeprefix("label_studio-").removesuffix(".dist-info") if found else "unknown"
+        return installed_version(self.venv)
 
     def start(self) -> "LabelStudioServer":
         if self.process is not None and self.process.poll() is None:
