@@ -37,12 +37,12 @@ SECRETS = {"DOC0101": [PDF_SECRET, SSN], "DOC0102": [EMAIL_SECRET], "DOC0103": [
            "DOC0104": [SCAN_SECRET]}
 
 
-
 def _missing(why: str) -> None:
     """A Debian tool make setup installs: absent locally it is a skip, in CI a failure."""
     if os.environ.get("CI"):
         pytest.fail(why)
     pytest.skip(why)
+
 
 def pdf_text(data: bytes) -> str:
     pdf = pdfium.PdfDocument(data)

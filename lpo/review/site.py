@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -179,17 +179,23 @@ class LabelStudioSite:
 
     def delete_project(self, project_id: int) -> None:
         """Delete a project with its tasks, annotations and exports (gone already is fine)."""
+        self._delete(f"delete project {project_id}", self.client.projects.delete, project_id)
+
+    def delete_webhook(self, hook_id: int) -> None:
+        """Delete a webhook (gone already, e.g. with its purged project, is fine)."""
+        self._delete(f"delete webhook {hook_id}", self.client.webhooks.delete, hook_id)
+
+    def _delete(self, what: str, fn: Callable[[int], Any], object_id: int) -> None:
         def delete() -> None:
             try:
-                self.client.projects.delete(project_id)
+                fn(object_id)
             except ApiError as e:
                 if e.status_code == 404:
                     return
                 if _transient(e):
                     raise
-                raise SiteError(f"{self.name}: delete project {project_id} failed: HTTP {e.status_code}: "
-                                f"{_body(e)}") from None
-        self._retrying(f"delete project {project_id}", delete)
+                raise SiteError(f"{self.name}: {what} failed: HTTP {e.status_code}: {_body(e)}") from None
+        self._retrying(what, delete)
 
     def progress(self, project_id: int) -> ReviewProgress:
         p = self._call(f"get project {project_id}", self.client.projects.get, project_id)

@@ -294,7 +294,7 @@ def _register(ws: Workspace, listener: CollectListener, sites: Sites) -> int:
                              retry=False, url=url, project=b.project_id, **spec)
                 changed += 1
             for w in rest:  # doubles (a create whose answer was lost): one hook, one event
-                _delete_hook(client, w.id)
+                client.delete_webhook(w.id)
             listener.hooked.add((site, b.project_id))
     return changed
 
@@ -311,20 +311,8 @@ def unregister(ws: Workspace, listener: CollectListener | None = None, sites: Si
                 continue
             for w in hooks:
                 if listener is None or w.url.startswith(listener.url + "/"):
-                    _delete_hook(client, w.id)
+                    client.delete_webhook(w.id)
                     removed += 1
     if listener is not None:
         listener.hooked.clear()
     return removed
-
-
-def _delete_hook(client, hook_id: int) -> None:
-    from label_studio_sdk.core.api_error import ApiError
-
-    def delete() -> None:
-        try:
-            client.client.webhooks.delete(hook_id)
-        except ApiError as e:
-            if e.status_code != 404:  # gone already (its project purged) is fine
-                raise
-    client._call(f"delete webhook {hook_id}", delete)
