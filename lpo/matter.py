@@ -64,8 +64,26 @@ class Protocol(Strict):
 
 
 class QAConfig(Strict):
-    confidence: float = Field(default=0.95, gt=0, lt=1)
-    margin: float = Field(default=0.05, gt=0, lt=1)
+    """The QA protocol: how many first-pass decisions the attorneys check, and what passes."""
+
+    confidence: float = Field(default=0.95, gt=0, lt=1, description="of every sample size and interval")
+    margin: float = Field(default=0.05, gt=0, lt=1, description="margin of error of a batch's sample (plan: margin)")
+    plan: Literal["margin", "accept_on_zero"] = Field(
+        default="margin", description="margin: sample for the margin of error; accept_on_zero: the smallest "
+        "sample in which no error shows the batch's error rate below the threshold")
+    threshold: float = Field(default=0.10, gt=0, lt=1, description="a batch is accepted when the upper bound of "
+                             "its error (overturn) rate is below this; otherwise it goes back for re-review")
+    all_privileged: bool = Field(default=True, description="also check every privilege call (100% privilege QA), "
+                                 "outside the random sample and its estimates")
+    max_rereview_rounds: int = Field(default=2, ge=0, le=10, description="re-review rounds the pipeline waits for "
+                                     "before it produces what is accepted and holds the rest")
+    elusion: bool = Field(default=True, description="sample the documents coded not responsive for an elusion "
+                          "test and a recall estimate")
+    elusion_margin: float = Field(default=0.05, gt=0, lt=1, description="margin of error of the elusion sample")
+    elusion_includes_unreviewed: bool = Field(default=True, description="the elusion population also holds the "
+                                              "reviewable documents never routed (review stopped before them)")
+    require_acceptance: bool = Field(default=True, description="produce only documents whose batch QA accepted "
+                                     "or that an attorney coded")
     seed: int = 20261123
 
 

@@ -146,6 +146,8 @@ class Batch(Record):
     routed_at: datetime | None = Field(default=None, description="every task is on the site; None while planned")
     purged_at: datetime | None = Field(default=None, description="its project was deleted from the site after "
                                                                   "every decision was collected")
+    reviews_batch: str | None = Field(default=None, description="a QA batch: the first-pass batch it checks; a "
+                                      "re-review batch: the batch QA rejected that it codes again")
 
 
 class RedactionSpan(Record):
@@ -203,16 +205,58 @@ class CollectRejection(Record):
     at: datetime = Field(default_factory=utcnow)
 
 
-class QASample(Record):
-    id: int | None = None
-    name: str
+class QAStratum(Record):
+    """One cell of a stratified QA sample: a reviewer's decisions in one batch, sampled on their own seed."""
+
+    batch: str
+    reviewer: str
     population: int
     size: int
+    seed: int
+    control_numbers: list[str]
+
+
+class QASample(Record):
+    """A seeded, recorded QA sample: the same population (its hash), sizes and seeds draw it again."""
+
+    id: int | None = None
+    name: str
+    kind: str = Field(default="acceptance", description="acceptance (first-pass batches, stratified by batch "
+                      "and reviewer) or elusion (documents coded not responsive)")
+    plan: str = Field(default="margin", description="margin (sample size for a margin of error) or "
+                      "accept_on_zero (smallest sample in which no error shows the rate below the threshold)")
+    population: int
+    size: int = Field(description="random sample size (the census of privilege calls is not counted)")
     confidence: float
     margin: float
     seed: int
-    control_numbers: list[str]
+    control_numbers: list[str] = Field(description="every document sent to QA: the random sample and the census")
+    strata: list[QAStratum] = []
+    census: list[str] = Field(default=[], description="checked in full, outside the estimate: every "
+                              "privilege call when the protocol asks for 100% privilege QA")
+    population_sha256: str | None = Field(default=None, description="SHA-256 of the sorted population's "
+                                          "control numbers, one per line")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class BatchVerdict(Record):
+    """QA's verdict on a first-pass batch: accepted, or rejected and sent back for re-review."""
+
+    id: int | None = None
+    batch: str
+    sample: str
+    population: int
+    checked: int
+    overturned: int
+    rate: float
+    lower: float
+    upper: float
+    threshold: float
+    confidence: float
+    accepted: bool
+    rereview_batch: str | None = Field(default=None, description="the batch that codes the rest again")
+    decided_by: str = Field(default="lpo", description="the rule applied the protocol's threshold")
+    decided_at: datetime = Field(default_factory=utcnow)
 
 
 class Production(Record):
@@ -254,5 +298,5 @@ class AuditEvent(Record):
 # Every model whose JSON Schema is checked in under schemas/.
 SCHEMA_MODELS: list[type[BaseModel]] = [
     Custodian, SourceFile, EmailFields, Document, ProcessingException, PreTag, Batch,
-    RedactionSpan, ReviewDecision, CollectRejection, QASample, Production, ProductionDocument, AuditEvent,
+    RedactionSpan, ReviewDecision, CollectRejection, QAStratum, QASample, BatchVerdict, Production, ProductionDocument, AuditEvent,
 ]

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, Row, String, Text, bindparam, cast, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from lpo.models import (AuditEvent, Batch, CollectRejection, Document, PreTag, ProcessingException, Production, ProductionDocument,
+from lpo.models import (AuditEvent, Batch, BatchVerdict, CollectRejection, Document, PreTag, ProcessingException, Production, ProductionDocument,
                         QASample, ReviewDecision, SourceFile, Stage)
 from lpo.store import tables as t
 
@@ -543,9 +543,23 @@ class Store:
             sid = c.execute(insert(t.qa_samples).values(**_values(sample))).inserted_primary_key[0]
         return sample.model_copy(update={"id": sid})
 
-    def qa_samples(self) -> list[QASample]:
+    def qa_samples(self, kind: str | None = None) -> list[QASample]:
+        q = select(t.qa_samples).order_by(t.qa_samples.c.id)
+        if kind is not None:
+            q = q.where(t.qa_samples.c.kind == kind)
         with self.engine.connect() as c:
-            return [_row(QASample, r) for r in c.execute(select(t.qa_samples).order_by(t.qa_samples.c.id))]
+            return [_row(QASample, r) for r in c.execute(q)]
+
+    def add_verdict(self, verdict: BatchVerdict) -> BatchVerdict:
+        """Record QA's verdict on a batch; a batch has one (a re-review batch gets its own)."""
+        with self._tx() as c:
+            vid = c.execute(insert(t.batch_verdicts).values(**_values(verdict))).inserted_primary_key[0]
+        return verdict.model_copy(update={"id": vid})
+
+    def verdicts(self) -> dict[str, BatchVerdict]:
+        with self._read() as c:
+            return {r.batch: _row(BatchVerdict, r)
+                    for r in c.execute(select(t.batch_verdicts).order_by(t.batch_verdicts.c.id))}
 
     # ---- production ----------------------------------------------------------------------------
 

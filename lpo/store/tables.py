@@ -116,6 +116,7 @@ batches = Table(
     Column("pool", String(128)),
     Column("routed_at", TS),
     Column("purged_at", TS),
+    Column("reviews_batch", String(128)),
 )
 
 review_decisions = Table(
@@ -174,6 +175,30 @@ qa_samples = Table(
     Column("seed", Integer, nullable=False),
     Column("control_numbers", JSON, nullable=False),
     Column("created_at", TS, nullable=False),
+    Column("kind", String(16), nullable=False, server_default="acceptance"),
+    Column("plan", String(32), nullable=False, server_default="margin"),
+    Column("strata", JSON, nullable=False, server_default="[]"),
+    Column("census", JSON, nullable=False, server_default="[]"),
+    Column("population_sha256", String(64)),
+)
+
+batch_verdicts = Table(
+    "batch_verdicts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch", String(128), nullable=False, unique=True),
+    Column("sample", String(128), nullable=False),
+    Column("population", Integer, nullable=False),
+    Column("checked", Integer, nullable=False),
+    Column("overturned", Integer, nullable=False),
+    Column("rate", Float, nullable=False),
+    Column("lower", Float, nullable=False),
+    Column("upper", Float, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("accepted", Boolean, nullable=False),
+    Column("rereview_batch", String(128)),
+    Column("decided_by", String(200), nullable=False),
+    Column("decided_at", TS, nullable=False),
 )
 
 productions = Table(
