@@ -7,8 +7,9 @@ from prefect import flow
 from flows.ingest import ingest_flow
 from flows.pretag import pretag_flow
 from flows.produce import produce_flow
-from flows.qa import qa_flow
+from flows.qa import elusion_flow, judge_flow, qa_flow, report_flow
 from flows.review import await_review, collect_flow, route_flow, simulate_people
+from lpo.workspace import Workspace
 
 
 @flow(name="matter-pipeline")
@@ -22,10 +23,25 @@ def matter_pipeline(matter_dir: str, sources: list[dict], out: str, truth_path: 
     if truth_path:
         simulate_people(matter_dir, "first_pass", truth_path)
     await_review(matter_dir, "first_pass", poll_seconds, review_timeout_seconds)
-    qa = qa_flow(matter_dir)
-    if qa["size"]:
+    rounds = Workspace.open(matter_dir).matter.qa.max_rereview_rounds
+    for round_ in range(rounds + 1):
+        # QA samples every coded batch, the attorneys check, each batch is judged; rejected ones
+        # are re-reviewed and come back for QA, up to the protocol's number of rounds.
+        qa_flow(matter_dir)
         if truth_path:
             simulate_people(matter_dir, "qa", truth_path)
         await_review(matter_dir, "qa", poll_seconds, review_timeout_seconds)
+        verdicts = judge_flow(matter_dir)
+        if not verdicts["rereview"] or round_ == rounds:
+            break
+        if truth_path:
+            simulate_people(matter_dir, "first_pass", truth_path)
+        await_review(matter_dir, "first_pass", poll_seconds, review_timeout_seconds)
+    if Workspace.open(matter_dir).matter.qa.elusion:
+        elusion_flow(matter_dir)
+        if truth_path:
+            simulate_people(matter_dir, "qa", truth_path)
+        await_review(matter_dir, "qa", poll_seconds, review_timeout_seconds)
+    report_flow(matter_dir)
     collect_flow(matter_dir, "first_pass")
     return produce_flow(matter_dir, out)

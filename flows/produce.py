@@ -14,8 +14,12 @@ SUMMARY_KEYS = ("volume", "documents", "pages", "withheld", "begin_bates", "end_
 
 @task(**{**TASK_OPTS, "retries": 0})
 def produce_volumes_task(matter_dir: str, out: str) -> dict:
-    # One task: volumes share one Bates sequence and are produced in order.
-    return produce_matter(Workspace.open(matter_dir), out)
+    # One task: volumes share one Bates sequence and are produced in order. Only what QA accepted
+    # (or an attorney coded) goes out when the protocol requires acceptance.
+    from lpo.qa.workflow import acceptance
+
+    ws = Workspace.open(matter_dir)
+    return produce_matter(ws, out, accepted=acceptance(ws))
 
 
 @task(**TASK_OPTS)

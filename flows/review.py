@@ -81,7 +81,7 @@ def await_review(matter_dir: str, stage: str, poll_seconds: float = 15, timeout_
     started = time.monotonic()
     while True:
         r = collect_stage(matter_dir, stage)
-        if r["tasks"] and r["coded"] >= r["tasks"]:
+        if r["coded"] >= r["tasks"]:  # every routed task coded (none routed: nothing to wait for)
             publish_productivity(matter_dir)
             return r
         if timeout_seconds is not None and time.monotonic() - started > timeout_seconds:

@@ -214,14 +214,99 @@ def invite(matter_dir: MatterDir, site: Annotated[str, typer.Option(help="review
                   f"(pool {s.pool_name}: whoever signs up here can read every document on this site)")
 
 
-@app.command()
-def qa(matter_dir: MatterDir) -> None:
-    """Sample first-pass decisions at the matter's confidence and margin into the attorney QA queue."""
+qa_app = typer.Typer(no_args_is_help=True, help="Attorney QA: sample sizes, samples into the QA queue, "
+                     "verdicts and re-review, the elusion test.")
+app.add_typer(qa_app, name="qa")
+
+
+@qa_app.command("sample-size")
+def qa_sample_size(confidence: Annotated[float, typer.Option(help="e.g. 0.95")],
+                   margin: Annotated[float, typer.Option(help="margin of error, e.g. 0.05 for ±5%")],
+                   population: Annotated[Optional[int], typer.Option(help="documents sampled from "
+                                                                     "(finite-population correction)")] = None) -> None:
+    """Decisions to check for a margin of error at a confidence (Cochran, worst case p = 0.5)."""
+    from lpo.qa.stats import sample_size
+
+    try:
+        print(sample_size(confidence, margin, population))
+    except ValueError as e:
+        _fail(str(e))
+
+
+@qa_app.command("accept-on-zero")
+def qa_accept_on_zero(confidence: Annotated[float, typer.Option(help="e.g. 0.95")],
+                      max_rate: Annotated[float, typer.Option(help="error-rate bound, e.g. 0.05")],
+                      population: Annotated[Optional[int], typer.Option(help="documents sampled from "
+                                                                        "(hypergeometric)")] = None) -> None:
+    """The smallest sample in which zero errors shows the error rate below the bound."""
+    from lpo.qa.stats import accept_on_zero
+
+    try:
+        print(accept_on_zero(confidence, max_rate, population))
+    except ValueError as e:
+        _fail(str(e))
+
+
+@qa_app.command("sample")
+def qa_sample(matter_dir: MatterDir) -> None:
+    """Sample every coded first-pass batch (stratified by reviewer) into the attorney QA queue."""
     _ws(matter_dir)
     from flows.qa import qa_flow
 
     r = qa_flow(str(matter_dir))
-    console.print(f"QA sample of {r['size']} from {r['population']} decisions sent to {r['site']}")
+    if r["sample"] is None:
+        console.print("no coded first-pass batch waits for a QA sample")
+    else:
+        console.print(f"{r['sample']}: {r['size']} of {r['population']} decisions in {len(r['batches'])} batches"
+                      f" (+{r['census']} privilege calls checked in full); {r['sent']} tasks sent to {r['site']}")
+
+
+@qa_app.command("judge")
+def qa_judge(matter_dir: MatterDir) -> None:
+    """Accept each batch whose sample is checked, or send it back for re-review."""
+    _ws(matter_dir)
+    from flows.qa import judge_flow
+
+    r = judge_flow(str(matter_dir))
+    console.print(f"accepted: {', '.join(r['accepted']) or 'none'}; rejected: {', '.join(r['rejected']) or 'none'}"
+                  f"; re-review batches sent: {', '.join(r['rereview']) or 'none'}; awaiting QA: "
+                  f"{', '.join(r['awaiting']) or 'none'}", soft_wrap=True)
+
+
+@qa_app.command("elusion")
+def qa_elusion(matter_dir: MatterDir) -> None:
+    """A random sample of the documents coded not responsive into the QA queue (elusion test)."""
+    _ws(matter_dir)
+    from flows.qa import elusion_flow
+
+    r = elusion_flow(str(matter_dir))
+    if r["sample"] is None:
+        console.print("no document is coded not responsive: nothing to sample for elusion")
+    else:
+        console.print(f"{r['sample']}: {r['size']} of {r['population']} documents coded not responsive; "
+                      f"{r['sent']} tasks sent to {r['site']}")
+
+
+@app.command("qa-report")
+def qa_report(matter_dir: MatterDir, out: Annotated[Path, typer.Option(help="the report, e.g. report.html")],
+              json_out: Annotated[bool, typer.Option("--json", help="also write the figures as JSON beside it")]
+              = False) -> None:
+    """The QA report an attorney can file: overturns with intervals, batch acceptance, elusion, recall."""
+    ws = _ws(matter_dir)
+    from lpo.qa.report import render_html
+    from lpo.qa.results import results_for
+
+    data = results_for(ws)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(data), encoding="utf-8")
+    if json_out:
+        out.with_suffix(".json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    o = data["overall"]
+    rate = "-" if o["rate"] is None else f"{o['rate']:.1%} ({o['lower']:.1%}-{o['upper']:.1%})"
+    states = [b["status"] for b in data["batches"]]
+    console.print(f"wrote {out}: {o['checked']} decisions checked, overturn rate {rate}; batches "
+                  f"{states.count('accepted')} accepted, {states.count('rejected')} rejected, "
+                  f"{states.count('awaiting QA')} awaiting QA", soft_wrap=True)
 
 
 @app.command()
@@ -409,12 +494,12 @@ def _print_review(reviewers: list[dict], batches: list[dict]) -> None:
         console.print(t)
     if batches:
         t = Table(title="Batches")
-        for col in ("batch", "site", "docs", "coded", "progress", "rejected", "state"):
+        for col in ("batch", "site", "docs", "coded", "progress", "rejected", "state", "QA verdict"):
             t.add_column(col, justify="right" if col in ("docs", "coded", "rejected") else "left")
         for b in batches:
             bar = "#" * round(b["percent"] / 10)
             t.add_row(b["batch"], b["site"], str(b["documents"]), str(b["coded"]),
-                      f"{bar:<10} {b['percent']:.0f}%", str(b["rejected"] or ""), b["state"])
+                      f"{bar:<10} {b['percent']:.0f}%", str(b["rejected"] or ""), b["state"], b.get("qa_verdict") or "")
         console.print(t)
 
 

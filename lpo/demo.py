@@ -109,11 +109,15 @@ def simulate_stage(ws: Workspace, stage: Stage, truth_path: str) -> int:
     from lpo.review.workflow import Sites
 
     sites = Sites(ws)
-    people = SimulatedReviewers(truth_lookup(truth_path)) if stage is Stage.first_pass \
-        else SimulatedAttorney(truth_lookup(truth_path))
+    truth = truth_lookup(truth_path)
+    attorney = SimulatedAttorney(truth)
+    first = SimulatedReviewers(truth)
+    # A batch QA sent back is re-reviewed with more care (and other documents than the ones QA fixed).
+    careful = SimulatedReviewers(truth, error_rate=first.error_rate / 4, seed=first.seed + 1)
     coded = 0
     for b in ws.store.batches(stage):
         if b.project_id is not None and b.purged_at is None:
+            people = attorney if stage is Stage.qa else careful if b.reviews_batch else first
             coded += people.code_project(sites.client(b.site), b.project_id).annotated
     return coded
 
@@ -169,7 +173,8 @@ def run_demo(out: Path, simulate_reviewers: bool, port: int = 8080, seed: int = 
         result = matter_pipeline(str(matter_dir), sources, str(prod_dir), truth_path=truth)
         ws = Workspace.open(matter_dir)
         counts = ws.store.counts()
-        _summary(counts, result, prod_dir, time.monotonic() - t0)
+        qa = _qa_report(ws, out / "qa-report.html")
+        _summary(counts, result, prod_dir, time.monotonic() - t0, qa)
         console.print(_credentials_panel(urls, simulate_reviewers))
         console.print(f"to open the review sites again later: [bold].venv/bin/lpo labelstudio {out}[/]")
         return {"counts": counts, "production": result, "sites": urls}
@@ -188,7 +193,23 @@ def _clear_old_projects(url: str, matter_name: str) -> None:
             site.delete_project(project.id)
 
 
-def _summary(counts: dict, prod: dict, prod_dir: Path, seconds: float) -> None:
+def _qa_report(ws: Workspace, path: Path) -> dict:
+    """The attorney QA report beside the production; its figures for the summary."""
+    from lpo.qa.report import render_html
+    from lpo.qa.results import results_for
+
+    data = results_for(ws)
+    path.write_text(render_html(data), encoding="utf-8")
+    return {**data, "path": path}
+
+
+def _pct(row: dict | None, key: str = "rate", lo: str = "lower", hi: str = "upper") -> str:
+    if not row or row.get(key) is None:
+        return "-"
+    return f"{row[key]:.1%} ({row[lo]:.1%}-{row[hi]:.1%})"
+
+
+def _summary(counts: dict, prod: dict, prod_dir: Path, seconds: float, qa: dict) -> None:
     t = Table(title="lpo demo: summary")
     t.add_column("stage")
     t.add_column("figure", justify="right")
@@ -199,6 +220,11 @@ def _summary(counts: dict, prod: dict, prod_dir: Path, seconds: float) -> None:
         ("routed to first-pass review", counts["routed"]),
         ("coded in first pass", counts["reviewed"]),
         ("sampled for attorney QA / QA'd", f"{counts['qa_sampled']} / {counts['qa_reviewed']}"),
+        ("overturn rate (95% interval)", _pct(qa["overall"])),
+        ("batches accepted / re-reviewed", f"{sum(b['status'] == 'accepted' for b in qa['batches'])} / "
+                                           f"{sum(b['status'] == 'rejected' for b in qa['batches'])}"),
+        ("elusion / estimated recall", f"{_pct(qa['elusion'])} / "
+                                       f"{_pct(qa['elusion'], 'recall', 'recall_lower', 'recall_upper')}"),
         ("produced documents / pages", f"{prod['documents']} / {prod['pages']}"),
         ("Bates range", f"{prod['begin_bates']} - {prod['end_bates']}"),
         ("withheld (privilege log)", prod["withheld"]),
@@ -208,6 +234,7 @@ def _summary(counts: dict, prod: dict, prod_dir: Path, seconds: float) -> None:
         t.add_row(k, str(v))
     console.print(t)
     console.print(f"production folder: [bold]{prod_dir / prod['volume']}[/]")
+    console.print(f"attorney QA report: [bold]{qa['path']}[/]")
 
 
 def serve_labelstudio(out: Path, port: int) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from lpo.matter import write_matter
-from lpo.models import Privilege
+from lpo.models import Privilege, Stage
 from lpo.production import read_dat, read_opt
 from lpo.sample.generator import generate_sample_matter, sample_matter_config
 from lpo.workspace import Workspace
@@ -66,14 +66,33 @@ def test_the_status_command_reports_every_stage(ran):
                 "qa_sampled", "produced"):
         assert status[key] > 0 or key == "exceptions", key
     assert status["reviewed"] == status["routed"]
-    # Productivity: every simulated reviewer, their documents adding up to the routed count; every batch done.
+    # Productivity: every simulated reviewer, their documents adding up to the routed count (a document
+    # coded again in a re-review batch by another reviewer counts for both); every batch done.
     reviewers = status["reviewers"]
-    assert len(reviewers) >= 2 and sum(r["documents"] for r in reviewers) == status["routed"]
+    coded_by = {(d.reviewer, d.control_number) for d in ws.store.decisions(Stage.first_pass)}
+    assert any(b.reviews_batch for b in ws.store.batches(Stage.first_pass))
+    assert len(reviewers) >= 2 and sum(r["documents"] for r in reviewers) == len(coded_by) >= status["routed"]
     assert all(r["docs_per_hour"] and 0 <= r["responsive_rate"] <= 1 for r in reviewers)
     assert any(r["qa_checked"] for r in reviewers) and all(r["overturn_rate"] is None or r["qa_checked"]
                                                             for r in reviewers)
     fp = [b for b in status["batches"] if b["stage"] == "first_pass"]
     assert fp and all(b["state"] == "complete" and b["percent"] == 100 for b in fp)
+
+
+def test_every_batch_was_judged_by_qa_and_only_accepted_work_is_produced(ran):
+    _, ws, result = ran
+    from lpo.qa.workflow import acceptance
+
+    verdicts = ws.store.verdicts()
+    first_pass = [b for b in ws.store.batches(Stage.first_pass) if b.reviews_batch is None]
+    assert first_pass and all(b.name in verdicts for b in first_pass)
+    # The simulated reviewers err on 8% of documents against a 10% threshold: some batches go back.
+    rejected = [v for v in verdicts.values() if not v.accepted]
+    assert rejected and all(v.upper >= v.threshold for v in rejected)
+    assert all(v.upper < v.threshold for v in verdicts.values() if v.accepted)
+    accepted = acceptance(ws)
+    assert all(accepted(pd.control_number) for pd in ws.store.production_documents(result["volume"]))
+    assert ws.store.qa_samples("elusion"), "the pipeline runs an elusion test"
 
 
 def test_produced_documents_are_responsive_and_never_privileged(ran):

@@ -282,6 +282,16 @@ def test_qa_collect_falls_back_to_first_pass_fields():
     with pytest.raises(ValueError, match="Confirm or Overturn"):
         decisions_from_export([_export_task(21, task["data"], [_ann(203, [fix], {"email": "a@x"})])],
                               site="onshore", stage=Stage.qa)
+    # An overturn says why; a confirmation that changes the coding is refused, not guessed at.
+    with pytest.raises(ValueError, match="with no 'qa_reason'"):
+        decisions_from_export([_export_task(21, task["data"], [_ann(204, [outcome, fix], {"email": "a@x"})])],
+                              site="onshore", stage=Stage.qa)
+    with pytest.raises(ValueError, match="Confirm' but the corrections change privilege"):
+        decisions_from_export([_export_task(21, task["data"], [_ann(205, [confirm, fix], {"email": "a@x"})])],
+                              site="onshore", stage=Stage.qa)
+    same = dict(fix, value={"choices": ["Partially Privileged - Redact"]})  # set, but to what it was: no change
+    assert decisions_from_export([_export_task(21, task["data"], [_ann(206, [confirm, same], {"email": "a@x"})])],
+                                 site="onshore", stage=Stage.qa)[0].overturned is False
 
 
 def test_server_refuses_missing_venv_and_bad_credentials(tmp_path):

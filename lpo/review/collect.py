@@ -180,7 +180,7 @@ def _decision(task: dict[str, Any], ann: dict[str, Any], site: str, stage: Stage
         fp_redactions = [RedactionSpan.model_validate(r) for r in fp.get("redactions") or []]
     except (ValueError, TypeError) as e:
         raise ValueError(f"{where}: first_pass coding in the task data is malformed: {e}") from None
-    return ReviewDecision(
+    decision = ReviewDecision(
         **common,
         responsive=responsive if responsive is not None else fp.get("responsive"),
         privilege=privilege if privilege is not None else fp_privilege,
@@ -190,6 +190,33 @@ def _decision(task: dict[str, Any], ann: dict[str, Any], site: str, stage: Stage
         note=parsed.texts.get(c.QA_REASON),
         overturned=outcome,
     )
+    # An overturn is a decision someone may have to defend: it says why. A confirmation that changes
+    # the coding contradicts itself; which one the attorney meant is not for collect to guess.
+    if outcome and not decision.note:
+        raise ValueError(f"{where}: {c.QA_OVERTURN!r} with no {c.QA_REASON!r}; say why the first-pass coding is wrong")
+    changed = _changed(fp, fp_privilege, fp_designation, fp_redactions, decision)
+    if not outcome and changed:
+        raise ValueError(f"{where}: {c.QA_CONFIRM!r} but the corrections change {', '.join(changed)}; choose "
+                         f"{c.QA_OVERTURN!r} and give the reason, or clear the corrections")
+    return decision
+
+
+def _changed(fp: dict[str, Any], privilege: Privilege, designation: Designation | None,
+             redactions: list[RedactionSpan], d: ReviewDecision) -> list[str]:
+    """Fields where the QA decision differs from the first-pass coding carried in the task."""
+    out = []
+    if d.responsive != fp.get("responsive"):
+        out.append("responsive")
+    if d.privilege is not privilege:
+        out.append("privilege")
+    if sorted(d.issue_codes) != sorted(fp.get("issue_codes") or []):
+        out.append("issue codes")
+    if d.designation != designation:
+        out.append("designation")
+    if sorted((r.start, r.end, r.reason) for r in d.redactions) != sorted((r.start, r.end, r.reason)
+                                                                          for r in redactions):
+        out.append("redactions")
+    return out
 
 
 def _who(ann: dict[str, Any], users: Mapping[int, str]) -> str | None:

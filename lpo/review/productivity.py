@@ -95,9 +95,16 @@ def productivity(store) -> dict:  # noqa: ANN001 - lpo.store.Store
     fp = store.decisions(Stage.first_pass)
     qa = store.decisions(Stage.qa)
     batches = batch_progress(store.batches(), fp + qa, store.rejections())
+    verdicts = store.verdicts()
+
+    def verdict(name: str) -> str | None:
+        v = verdicts.get(name)
+        if v is None:
+            return None
+        return "accepted" if v.accepted else f"re-review {v.rereview_batch}" if v.rereview_batch else "rejected"
     return {
         "reviewers": [asdict(r) for r in reviewer_stats(fp, qa)],
-        "batches": [{**asdict(b), "percent": round(b.percent, 1)} for b in batches],
+        "batches": [{**asdict(b), "percent": round(b.percent, 1), "qa_verdict": verdict(b.batch)} for b in batches],
     }
 
 

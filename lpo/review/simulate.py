@@ -226,21 +226,36 @@ class SimulatedReviewers:
     """A pool of first-pass reviewers who follow the truth, with deliberate mistakes at error_rate."""
 
     def __init__(self, truth_lookup: TruthLookup, error_rate: float = 0.08, seed: int = 11,
-                 reviewers: list[str] | None = None, threads: int = 3):
-        if not 0 <= error_rate <= 1:
-            raise ValueError("error_rate must be between 0 and 1")
+                 reviewers: list[str] | None = None, threads: int = 3, *,
+                 error_rates: dict[str, float] | None = None, planted: bool = False,
+                 assign: Callable[[str], str] | None = None):
+        """error_rates: per reviewer (others: error_rate). planted: each reviewer gets exactly
+        round(rate x tasks) mistakes in a project instead of a coin toss per document.
+        assign: batch name -> reviewer (default: a hash of the batch name)."""
+        for rate in [error_rate, *(error_rates or {}).values()]:
+            if not 0 <= rate <= 1:
+                raise ValueError("error rates must be between 0 and 1")
         self.truth_lookup = truth_lookup
         self.error_rate = error_rate
+        self.error_rates = dict(error_rates or {})
+        self.planted = planted
+        self.assign = assign
         self.seed = seed
         self.reviewers = list(reviewers or DEFAULT_REVIEWERS)
         self.threads = threads
 
     def reviewer_for(self, batch: str) -> str:
         """Each batch goes to one reviewer, as routing does."""
+        if self.assign is not None:
+            return self.assign(batch)
         return self.reviewers[zlib.crc32(batch.encode("utf-8")) % len(self.reviewers)]
 
-    def coding_for(self, data: dict) -> tuple[Coding, str | None]:
-        """What the reviewer codes for a task, and the kind of mistake made (None when right)."""
+    def rate_of(self, reviewer: str) -> float:
+        return self.error_rates.get(reviewer, self.error_rate)
+
+    def coding_for(self, data: dict, mistake: bool | None = None) -> tuple[Coding, str | None]:
+        """What the reviewer codes for a task, and the kind of mistake made (None when right).
+        mistake: planted (True/False) or None for a seeded coin toss at the reviewer's rate."""
         cn = data["control_number"]
         truth = self.truth_lookup(data)
         right = DEFAULT_CODING if truth is None else Coding.from_truth(truth, data[c.TEXT])
@@ -250,7 +265,8 @@ class SimulatedReviewers:
             right = Coding(right.responsive, Privilege.attorney_client, list(right.issue_codes), right.designation,
                            [r for r in right.redactions if r[2] != "privileged"], list(right.unlocated))
         rng = random.Random(f"{self.seed}:{cn}")  # per document: the same mistakes whatever the thread order
-        if rng.random() < self.error_rate:
+        toss = rng.random() < self.rate_of(self.reviewer_for(data.get("batch") or ""))
+        if mistake if mistake is not None else toss:
             wrong, kind = _mistake(right, rng)
             if wrong.privilege is Privilege.partial and not _has_privileged_span(wrong):
                 wrong = Coding(not right.responsive, right.privilege, list(right.issue_codes), right.designation,
@@ -267,12 +283,13 @@ class SimulatedReviewers:
         ids = {email: site.ensure_user(email, first_name="Simulated", last_name="Reviewer")
                for email in self.reviewers}
         jobs = []
+        wrong = self._planted(todo) if self.planted else None
         for task in todo:
             data = task["data"]
             cn = data["control_number"]
             if self.truth_lookup(data) is None:
                 report.without_truth.append(cn)
-            coding, mistake = self.coding_for(data)
+            coding, mistake = self.coding_for(data, None if wrong is None else cn in wrong)
             if coding.unlocated:
                 report.unlocated[cn] = coding.unlocated
             if mistake:
@@ -285,6 +302,19 @@ class SimulatedReviewers:
         report.annotated = len(jobs)
         report.seconds = time.monotonic() - t1 if jobs else time.monotonic() - t0
         return report
+
+
+    def _planted(self, todo: list[dict]) -> set[str]:
+        """Exactly round(rate x n) of each reviewer's tasks in the project, chosen by the seed."""
+        by_reviewer: dict[str, list[str]] = {}
+        for task in todo:
+            data = task["data"]
+            by_reviewer.setdefault(self.reviewer_for(data.get("batch") or ""), []).append(data["control_number"])
+        out: set[str] = set()
+        for reviewer, cns in sorted(by_reviewer.items()):
+            k = round(self.rate_of(reviewer) * len(cns))
+            out.update(random.Random(f"{self.seed}:{reviewer}:{len(cns)}").sample(sorted(cns), k))
+        return out
 
 
 class SimulatedAttorney:

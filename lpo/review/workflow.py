@@ -17,9 +17,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from lpo.models import Batch, CollectRejection, Document, QASample, Stage
+from lpo.models import Batch, CollectRejection, Document, Stage
 from lpo.progress import step
-from lpo.qa import draw_sample, sample_size
 from lpo.review import batching
 from lpo.workspace import Workspace
 
@@ -53,7 +52,8 @@ class Sites:
 
 
 def project_title(ws: Workspace, batch: str) -> str:
-    return f"{ws.matter.name[:36]} · {batch}"  # Label Studio titles: 3-50 characters
+    # Label Studio titles: 3-50 characters; a long batch name (QA-FP-0001-RR1) takes room from the matter's.
+    return f"{ws.matter.name[:min(36, 47 - len(batch))]} · {batch}"
 
 
 def _instructions(ws: Workspace) -> str:
@@ -70,7 +70,7 @@ def plan_first_pass(ws: Workspace, ranking: Mapping[str, float] | None = None) -
     docs = [d for d in ws.store.documents() if d.control_number not in routed]
     privilege = {cn: score for cn, (score, _) in ws.store.privilege_screen().items()}
     planned = batching.plan(docs, ws.matter, privilege=privilege, ranking=ranking)
-    start = len(ws.store.batches(Stage.first_pass))
+    start = sum(1 for b in ws.store.batches(Stage.first_pass) if b.reviews_batch is None)  # re-reviews: own names
     out: list[Batch] = []
     with ws.store.transaction():
         for i, pb in enumerate(planned, start + 1):
@@ -114,7 +114,16 @@ def _first_pass_builder(ws: Workspace) -> Callable[[Batch, list[Document]], list
 def _qa_builder(ws: Workspace) -> Callable[[Batch, list[Document]], list[dict]]:
     from lpo.review.tasks import build_qa_task
 
+    from lpo.qa.workflow import presumed_not_responsive
+
     first = ws.store.latest_decisions(Stage.first_pass)
+    if any(s.kind == "elusion" for s in ws.store.qa_samples()):
+        # An elusion sample may hold documents nobody reviewed: they stand on the presumption.
+        batched = ws.store.batched(Stage.first_pass)
+        for s in ws.store.qa_samples("elusion"):
+            for cn in s.control_numbers:
+                if cn not in first and cn not in batched:
+                    first[cn] = presumed_not_responsive(cn)
 
     def build(b: Batch, docs: list[Document]) -> list[dict]:
         missing = [d.control_number for d in docs if d.control_number not in first]
@@ -197,40 +206,6 @@ def route_first_pass(ws: Workspace, ranking: Mapping[str, float] | None = None,
     result = send_pending(ws, Stage.first_pass, sites)
     result.planned = [b.name for b in planned]
     return result
-
-
-def route_qa(ws: Workspace, sites: Sites | None = None) -> tuple[QASample | None, int]:
-    """A simple random sample of first-pass decisions not yet sampled, to the QA site.
-
-    The sample and its batch are recorded before anything is sent; an unsent QA batch
-    (an earlier run interrupted) is sent first and no new sample is drawn until it is.
-    """
-    pending = [b for b in ws.store.batches(Stage.qa) if b.routed_at is None]
-    if pending:
-        send_pending(ws, Stage.qa, sites)
-        by_name = {s.name: s for s in ws.store.qa_samples()}
-        last = by_name.get(pending[-1].name)
-        return last, last.population if last else 0
-    sampled = {cn for s in ws.store.qa_samples() for cn in s.control_numbers}
-    first = ws.store.latest_decisions(Stage.first_pass)
-    population = sorted(cn for cn in first if cn not in sampled)
-    if not population:
-        return None, 0
-    qa = ws.matter.qa
-    n = sample_size(qa.confidence, qa.margin, len(population))
-    idx = len(ws.store.qa_samples()) + 1
-    seed = qa.seed + idx
-    name = f"QA-{idx:04d}"
-    chosen = draw_sample(population, n, seed)
-    site = ws.matter.site(Stage.qa.value)
-    with ws.store.transaction():
-        ws.store.add_batch(Batch(name=name, stage=Stage.qa, site=site.name, pool=site.pool_name,
-                                 control_numbers=chosen))
-        sample = ws.store.add_qa_sample(QASample(name=name, population=len(population), size=len(chosen),
-                                                 confidence=qa.confidence, margin=qa.margin, seed=seed,
-                                                 control_numbers=chosen))
-    send_pending(ws, Stage.qa, sites)
-    return sample, len(population)
 
 
 # ---- collect -----------------------------------------------------------------------------------------
