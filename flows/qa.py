@@ -35,6 +35,8 @@ def publish_qa_report(matter_dir: str) -> dict:
     from lpo.qa.results import results_for
 
     data = results_for(Workspace.open(matter_dir))
+    # An attorney's reason may quote the document: it stays in the matter (lpo qa-report), not in Prefect.
+    data = {**data, "overturns": [{**o, "reason": "(see lpo qa-report)"} for o in data["overturns"]]}
     create_markdown_artifact(key="qa-report", markdown=render_markdown(data),
                              description="Attorney QA: overturn rates with intervals, batch acceptance, elusion")
     if data["batches"]:

@@ -95,6 +95,23 @@ def test_every_batch_was_judged_by_qa_and_only_accepted_work_is_produced(ran):
     assert ws.store.qa_samples("elusion"), "the pipeline runs an elusion test"
 
 
+def test_the_qa_report_is_a_prefect_artifact_without_document_text(ran):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    _, ws, _ = ran
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["qa-report"])))
+    assert found, "no qa-report artifact"
+    report = found[0].data
+    assert all(v.batch in report for v in ws.store.verdicts().values())
+    assert "Elusion" in report and "Overturns by reviewer" in report
+    texts = [ws.text(d.text_sha256) for d in ws.store.documents()[:50] if d.text_sha256]
+    assert not any(len(t) > 40 and t[:40] in report for t in texts)  # figures and names, no document text
+    reasons = [d.note for d in ws.store.decisions(Stage.qa) if d.overturned and d.note]
+    assert reasons and not any(r in report for r in reasons)  # a reason may quote the document
+
+
 def test_produced_documents_are_responsive_and_never_privileged(ran):
     _, ws, result = ran
     final = {cn: d for cn, d in ws.store.final_decisions().items()}

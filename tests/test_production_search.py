@@ -4,6 +4,7 @@ with the produced (redacted) text only. FTS5, so no Elasticsearch is needed."""
 from __future__ import annotations
 
 from flows.produce import produce_flow
+from lpo.matter import write_matter
 from lpo.search import reindex, search
 from tests.test_production_matter import add_doc, code, new_matter, redaction
 
@@ -13,6 +14,10 @@ PARENT = "The settlement authority of ZEBRA-7734 was discussed with the board."
 def test_a_produced_volume_is_searchable_by_bates_and_its_redactions_are_not(tmp_path, prefect_harness):
     ws = new_matter(tmp_path / "m")
     assert ws.matter.search.engine == "fts5"
+    # The documents are coded straight into the store, with no QA: a protocol that does not require
+    # QA acceptance produces them (the default holds them; tests/test_qa_e2e.py covers that).
+    ws.matter.qa.require_acceptance = False
+    write_matter(ws.dir, ws.matter)
     add_doc(ws, 1, PARENT)
     add_doc(ws, 2, "Attachment: minutes of the board meeting.", family=1)
     add_doc(ws, 3, "Lunch order for Tuesday.")

@@ -114,7 +114,9 @@ def judge_batches(ws: Workspace, sites: Sites | None = None) -> dict:
         if name in res.verdicts:
             continue
         interval, population, planned = res.batch_interval(name)
-        if interval.n < planned:
+        qa_batch = res.batches.get(f"QA-{name}")
+        census_open = qa_batch is not None and any(cn not in res.qa for cn in qa_batch.control_numbers)
+        if interval.n < planned or census_open:  # the verdict waits for every check, the census included
             waiting.append(name)
             continue
         ok = interval.below(qa.threshold)
