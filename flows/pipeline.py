@@ -9,6 +9,7 @@ from flows.pretag import pretag_flow
 from flows.produce import produce_flow
 from flows.qa import elusion_flow, judge_flow, qa_flow, report_flow
 from flows.review import await_review, collect_flow, route_flow, simulate_people
+from flows.tar import prioritise_flow, tar_status_flow
 from lpo.workspace import Workspace
 
 
@@ -19,10 +20,22 @@ def matter_pipeline(matter_dir: str, sources: list[dict], out: str, truth_path: 
     for s in sources:
         ingest_flow(matter_dir, s["path"], s["custodian"])
     pretag_flow(matter_dir)
-    route_flow(matter_dir)
-    if truth_path:
-        simulate_people(matter_dir, "first_pass", truth_path)
-    await_review(matter_dir, "first_pass", poll_seconds, review_timeout_seconds)
+    if Workspace.open(matter_dir).matter.tar.enabled:
+        # Prioritised review: a round from the top of the ranking, coded, collected, the model retrained,
+        # until the stopping rule says recall is high enough or nothing is left.
+        # The stop is checked first, so a pipeline restarted from the top does not route past it.
+        while not tar_status_flow(matter_dir)["stop"]:
+            r = prioritise_flow(matter_dir)
+            if not (r["planned"] or r["resumed"]):
+                break
+            if truth_path:
+                simulate_people(matter_dir, "first_pass", truth_path)
+            await_review(matter_dir, "first_pass", poll_seconds, review_timeout_seconds)
+    else:
+        route_flow(matter_dir)
+        if truth_path:
+            simulate_people(matter_dir, "first_pass", truth_path)
+        await_review(matter_dir, "first_pass", poll_seconds, review_timeout_seconds)
     rounds = Workspace.open(matter_dir).matter.qa.max_rereview_rounds
     for round_ in range(rounds + 1):
         # QA samples every coded batch, the attorneys check, each batch is judged; rejected ones

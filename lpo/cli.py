@@ -113,8 +113,22 @@ def pretags(matter_dir: MatterDir, as_json: Annotated[bool, typer.Option(
 
 @app.command()
 def route(matter_dir: MatterDir) -> None:
-    """Batch unreviewed documents and send them to the first-pass review site."""
-    _ws(matter_dir)
+    """Batch unreviewed documents and send them to the first-pass review site (with `tar.enabled`: the next
+    round of prioritised review, from the top of the ranking)."""
+    ws = _ws(matter_dir)
+    if ws.matter.tar.enabled:
+        from flows.tar import prioritise_flow
+
+        r = prioritise_flow(str(matter_dir))
+        if r["resumed"]:
+            console.print(f"sent {r['sent']} documents of round {r['round']}, cut off before")
+        elif not r["planned"]:
+            console.print("every reviewable document is routed: nothing left to rank")
+        else:
+            console.print(f"round {r['round']}: {r['planned']} documents in {len(r['batches'])} batches "
+                          f"({r['random']} drawn at random), ranked by "
+                          f"{'CAL' if r['ranked'] else 'custodian and date (nothing to learn from yet)'}")
+        return
     from flows.review import route_flow
 
     r = route_flow(str(matter_dir))
@@ -454,7 +468,12 @@ def status_counts(matter_dir: Path) -> dict:
     from lpo.review.productivity import productivity
 
     ws = _ws(matter_dir)
-    return {"matter": ws.matter.name, **ws.store.counts(), **productivity(ws.store)}
+    out = {"matter": ws.matter.name, **ws.store.counts(), **productivity(ws.store)}
+    if ws.matter.tar.enabled:
+        from lpo.tar.review import status as tar_status
+
+        out["prioritised"] = tar_status(ws)
+    return out
 
 
 @app.command()
@@ -466,6 +485,7 @@ def status(matter_dir: MatterDir, as_json: Annotated[bool, typer.Option("--json"
         sys.stdout.write(json.dumps(counts) + "\n")
         return
     reviewers, batches = counts.pop("reviewers"), counts.pop("batches")
+    tar = counts.pop("prioritised", None)
     table = Table(title=f"Matter {counts.pop('matter')}")
     table.add_column("measure")
     table.add_column("count", justify="right")
@@ -477,8 +497,27 @@ def status(matter_dir: MatterDir, as_json: Annotated[bool, typer.Option("--json"
             table.add_row(k.replace("_", " "), str(v))
     console.print(table)
     _print_review(reviewers, batches)
+    if tar:
+        _print_tar(tar)
     if counts["files_accounted"] != counts["files_seen"]:
         console.print(f"[bold red]{counts['files_seen'] - counts['files_accounted']} files are not accounted for[/]")
+
+
+def _print_tar(t: dict) -> None:
+    e = t["estimate"]
+    est = (f"{e['recall']:.1%} ({e['lower']:.1%}-{e['upper']:.1%}, {e['confidence']:.0%}) from round {e['round']}'s "
+           f"random {e['sample']}" if e else "no random share coded yet (tar.random_share)")
+    rho = "-" if t["knee_ratio"] is None else f"{t['knee_ratio']:.1f}"
+    target = f"STOP, recall >= {t['target_recall']:.0%}" if t["target_stop"] else "go on"
+    console.print("\n".join([
+        f"[bold]Prioritised review[/]: round {t['rounds']}, {t['reviewed']} of {t['routable']} reviewable documents "
+        f"reviewed, {t['found']} responsive found by the ranking",
+        f"  knee: slope ratio {rho} (stops at 156 - min(found, 150) after 150 reviewed): "
+        f"{'STOP' if t['knee_stop'] else 'go on'}",
+        f"  target set: {t['targets']} of {t['target_size']} responsive random documents, "
+        f"{t['targets_reached']} reached by the ranking: {target}",
+        f"  estimated recall: {est}",
+        f"  stop rule ({t['stop_rule']}): {'stop' if t['stop'] else 'review on'}"]), soft_wrap=True)
 
 
 def _print_review(reviewers: list[dict], batches: list[dict]) -> None:

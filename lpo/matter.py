@@ -87,6 +87,24 @@ class QAConfig(Strict):
     seed: int = 20261123
 
 
+class TARConfig(Strict):
+    """Prioritised review: continuous active learning decides what is routed next, and when to stop."""
+
+    enabled: bool = Field(default=False, description="route in rounds from the top of the ranking (else all "
+                          "documents at once, by custodian and date)")
+    seed_query: str | None = Field(default=None, description="words of a responsive document, to rank before "
+                                   "anything is coded (e.g. the requests' key terms)")
+    first_round: int | None = Field(default=None, ge=1, description="documents in the first round (default: "
+                                    "batch_size); each round then grows by a tenth (the AutoTAR schedule)")
+    random_share: float = Field(default=0.0, ge=0, le=0.5, description="share of each round drawn at random from "
+                                "the unreviewed documents: the target set of the target method")
+    target_recall: float = Field(default=0.8, gt=0, lt=1, description="recall the target method guarantees")
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+    stop_rule: Literal["knee", "target"] = Field(default="knee", description="knee: the gain curve flattens "
+                                                 "(Cormack & Grossman); target: every random target found")
+    seed: int = 20261124
+
+
 class ProcessingConfig(Strict):
     """How ingest treats the collection; the limits keep one hostile file from taking a run down."""
 
@@ -200,6 +218,7 @@ class Matter(Strict):
     processing: ProcessingConfig = Field(default_factory=ProcessingConfig)
     batch_size: int = Field(default=50, ge=1, le=10000)
     qa: QAConfig = Field(default_factory=QAConfig)
+    tar: TARConfig = Field(default_factory=TARConfig)
     production: ProductionConfig
     review_sites: list[ReviewSite] = Field(default_factory=list)
     routing: list[RoutingRule] = Field(default_factory=list, description="first rule that matches decides the "

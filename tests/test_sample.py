@@ -382,7 +382,8 @@ def test_config_validates_and_round_trips(tmp_path):
     m = sample_matter_config()
     assert m.name == "Acme v. Globex" and m.doc_prefix == "ACME"
     assert m.production.prefix == "ACME" and m.production.start == 1 and m.production.padding == 8
-    assert m.batch_size == 25 and m.qa.confidence == 0.95 and m.qa.margin == 0.10
+    assert m.batch_size == 50 and m.qa.confidence == 0.95 and m.qa.plan == "accept_on_zero"
+    assert m.tar.enabled and m.tar.seed_query
     assert m.site("first_pass").name == "offshore" and m.site("qa").name == "onshore-qa"
     assert {s.token_env for s in m.review_sites} == {"LPO_LS_TOKEN"}
     assert 4 <= len(m.protocol.issue_codes) <= 5

@@ -295,6 +295,25 @@ def _elusion_table(elusion: dict) -> _Table:
     return _Table("elusion", "Elusion test", ["Measure", "Value"], rows, frozenset({1}))
 
 
+def _prioritised_table(t: dict) -> _Table:
+    """Prioritised review (lpo.tar): where the ranked review stopped and the recall estimate of its random share."""
+    e = t.get("estimate")
+    rows = [["Rounds routed from the ranking", _count(t["rounds"])],
+            ["Documents reviewed / reviewable", f"{t['reviewed']:,} / {t['routable']:,}"],
+            ["Responsive found by the ranked review", _count(t["found"])],
+            ["Knee slope ratio (stop at 156 - min(found, 150))",
+             NONE if t["knee_ratio"] is None else f"{t['knee_ratio']:.1f}"],
+            ["Knee rule", "stop" if t["knee_stop"] else "review on"],
+            ["Target set (responsive random documents reached / needed)",
+             f"{t['targets_reached']} of {t['targets']} / {t['target_size']}"],
+            [f"Target rule (recall ≥ {_pct(t['target_recall'])} at {_level(t['confidence'])})",
+             "met" if t["target_stop"] else "not yet"]]
+    if e:
+        rows.append([f"Estimated recall ({_level(e['confidence'])} CI, round {e['round']}'s random share of "
+                     f"{e['sample']})", _rate(e["recall"], e["lower"], e["upper"])])
+    return _Table("prioritised", "Prioritised review", ["Measure", "Value"], rows, frozenset({1}))
+
+
 def _census_table(census: dict) -> _Table:
     rate = census["overturned"] / census["checked"] if census["checked"] else None
     rows = [["Privilege calls in the census", _count(census.get("documents", census["checked"]))],
@@ -561,6 +580,8 @@ def render_html(data: dict) -> str:
     if data.get("privilege_census"):
         sections.append(_html_table(_census_table(data["privilege_census"])))
     sections.append(_elusion_html(data.get("elusion")))
+    if data.get("prioritised"):
+        sections.append(_html_table(_prioritised_table(data["prioritised"])))
     sections.append("<footer>Prepared with lpo. This document is self-contained: it loads no script, "
                     "font, stylesheet or image from anywhere.</footer>")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -616,4 +637,6 @@ def render_markdown(data: dict) -> str:
     else:
         table = _md_table(_elusion_table(data["elusion"]))
         lines += table[:2] + [_md(elusion_sentence(data["elusion"])), ""] + table[2:]
+    if data.get("prioritised"):
+        lines += _md_table(_prioritised_table(data["prioritised"]))
     return "\n".join(lines)

@@ -213,4 +213,9 @@ def results_for(ws) -> dict:  # noqa: ANN001 - a Workspace
     protocol = {"confidence": qa.confidence, "margin": qa.margin, "threshold": qa.threshold, "plan": qa.plan,
                 "all_privileged": qa.all_privileged, "elusion_margin": qa.elusion_margin,
                 "interval": "Wilson score, finite-population corrected"}
-    return QAResults(ws.store, qa.threshold, qa.confidence).as_dict(ws.matter.name, ws.matter.client, protocol)
+    data = QAResults(ws.store, qa.threshold, qa.confidence).as_dict(ws.matter.name, ws.matter.client, protocol)
+    if ws.matter.tar.enabled:
+        from lpo.tar.review import status
+
+        data["prioritised"] = status(ws)
+    return data

@@ -10,7 +10,7 @@ fixed-size batches per pool; a unit larger than a batch becomes a batch of its o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -105,11 +105,14 @@ def pool_of(unit: Unit, matter: Matter, privilege: Mapping[str, float]) -> str:
 
 
 def plan(docs: Iterable[Document], matter: Matter, *, privilege: Mapping[str, float] | None = None,
-         ranking: Mapping[str, float] | None = None) -> list[PlannedBatch]:
+         ranking: Mapping[str, float] | None = None, limit: int | None = None,
+         include: Collection[str] = ()) -> list[PlannedBatch]:
     """Routable documents in batches of about matter.batch_size per pool, units never split.
 
     Order: by `ranking` (higher first: the [Prioritised review] model's scores) when given,
     else by custodian then date; ties by control number, so a plan is reproducible.
+    `limit`: only the first units in that order, until they hold `limit` documents (a round of
+    prioritised review); the units holding an `include` document come too (its random share).
     """
     privilege = privilege or {}
     units = review_units(d for d in docs if routable(d))
@@ -123,6 +126,8 @@ def plan(docs: Iterable[Document], matter: Matter, *, privilege: Mapping[str, fl
         base = (first.custodian, doc_date(first), min(u.control_numbers))
         return ((-(u.priority or 0.0),) if ranking is not None else ()) + base
 
+    if limit is not None:
+        units = _first_units(sorted(units, key=key), limit, set(include))
     size = matter.batch_size
     out: list[PlannedBatch] = []
     for pool in sorted({u.pool for u in units}):
@@ -135,6 +140,18 @@ def plan(docs: Iterable[Document], matter: Matter, *, privilege: Mapping[str, fl
         if current:
             out.append(PlannedBatch(pool, current))
     return out
+
+
+def _first_units(ordered: list[Unit], limit: int, include: set[str]) -> list[Unit]:
+    taken = {i for i, u in enumerate(ordered) if include.intersection(u.control_numbers)}
+    n = sum(len(ordered[i].documents) for i in taken)
+    for i, u in enumerate(ordered):
+        if n >= limit:
+            break
+        if i not in taken:
+            taken.add(i)
+            n += len(u.documents)
+    return [ordered[i] for i in sorted(taken)]
 
 
 def propagated_decisions(docs: Iterable[Document], decisions: Mapping[str, ReviewDecision]

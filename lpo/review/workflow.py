@@ -11,7 +11,7 @@ version); a pipeline that restarts from the top re-does nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -64,12 +64,14 @@ def _instructions(ws: Workspace) -> str:
 
 # ---- route -------------------------------------------------------------------------------------------
 
-def plan_first_pass(ws: Workspace, ranking: Mapping[str, float] | None = None) -> list[Batch]:
-    """Batch every routable document not yet batched, and record the batches (not yet sent)."""
+def plan_first_pass(ws: Workspace, ranking: Mapping[str, float] | None = None, *, limit: int | None = None,
+                    include: Collection[str] = (), audit: dict | None = None) -> list[Batch]:
+    """Batch every routable document not yet batched (or, with `limit`, the first of them in ranked
+    order, with the `include` ones), and record the batches (not yet sent)."""
     routed = ws.store.batched(Stage.first_pass)
     docs = [d for d in ws.store.documents() if d.control_number not in routed]
     privilege = {cn: score for cn, (score, _) in ws.store.privilege_screen().items()}
-    planned = batching.plan(docs, ws.matter, privilege=privilege, ranking=ranking)
+    planned = batching.plan(docs, ws.matter, privilege=privilege, ranking=ranking, limit=limit, include=include)
     start = sum(1 for b in ws.store.batches(Stage.first_pass) if b.reviews_batch is None)  # re-reviews: own names
     out: list[Batch] = []
     with ws.store.transaction():
@@ -80,7 +82,7 @@ def plan_first_pass(ws: Workspace, ranking: Mapping[str, float] | None = None) -
         if out:
             ws.store.audit("lpo", "plan-batches", Stage.first_pass.value, {
                 "batches": [b.name for b in out], "documents": sum(len(b.control_numbers) for b in out),
-                "pools": sorted({b.pool for b in out if b.pool}), "ranked": ranking is not None})
+                "pools": sorted({b.pool for b in out if b.pool}), "ranked": ranking is not None, **(audit or {})})
     return out
 
 

@@ -49,7 +49,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from lpo.matter import (Counsel, IssueCode, Matter, PrivilegeExamples, ProductionConfig, Protocol, QAConfig,
-                        ReviewSite)
+                        ReviewSite, TARConfig)
 
 from . import content
 from .cast import CUSTODIANS, LEGEND_AC, PEOPLE, Person
@@ -131,8 +131,11 @@ def sample_matter_config() -> Matter:
             search_terms=list(SEARCH_TERMS),
             pii_types=["ssn", "payment_card", "bank_account", "aba_routing", "phone", "dob", "email"],
         ),
-        batch_size=25,
-        qa=QAConfig(confidence=0.95, margin=0.10),
+        # QA of a batch of 50: accept on zero errors in the sample that shows a rate under 10% (25 decisions).
+        batch_size=50,
+        qa=QAConfig(confidence=0.95, margin=0.10, plan="accept_on_zero", threshold=0.10),
+        # Prioritised review: rounds from the top of a CAL ranking seeded by the search terms, a tenth at random.
+        tar=TARConfig(enabled=True, seed_query=" ".join(SEARCH_TERMS), random_share=0.1),
         production=ProductionConfig(prefix="ACME", start=1, padding=8),
         review_sites=[
             ReviewSite(name="offshore", url="http://localhost:8080", token_env="LPO_LS_TOKEN", role="first_pass"),
