@@ -71,7 +71,9 @@ class CAL:
         # Fit on the columns the training rows use: a solver iterating over 2^20 weights where a few
         # thousand are non-zero spends its time on zeros. Unused columns keep weight 0 either way.
         cols = np.unique(Xt.indices)
-        m = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=200)
+        # liblinear shuffles with a random state: a fixed one makes every run replayable.
+        m = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=200,
+                               random_state=self.random_state)
         m.fit(Xt[:, cols], yt)
         coef = np.zeros(self.X.shape[1], dtype=np.float32)
         coef[cols] = m.coef_.ravel()
