@@ -49,7 +49,59 @@ def publish_productivity(matter_dir: str) -> dict:
 def collect_flow(matter_dir: str, stage: str = "first_pass") -> dict:
     r = collect_stage(matter_dir, stage)
     publish_productivity(matter_dir)
+    if r["coded"] >= r["tasks"]:
+        r = {**r, "resumed": resume_pipelines(matter_dir, stage)}
     return r
+
+
+SUSPENDED_FOR = "review:"  # pause key prefix: review:<stage>:<unique>
+
+
+def hold(matter_dir: str, stage: str, poll_seconds: float, timeout_seconds: float | None) -> None:
+    """Wait while people code `stage`. A deployed pipeline suspends, holding no worker, and a collect
+    that finds the stage coded resumes it (it then restarts from the top: every step before is
+    idempotent); a pipeline run locally polls (await_review). Call from the pipeline's own body:
+    Prefect suspends the flow run it is called in."""
+    import uuid
+
+    from prefect.context import FlowRunContext
+    from prefect.flow_runs import suspend_flow_run
+
+    ctx = FlowRunContext.get()
+    if ctx is None or ctx.flow_run is None or ctx.flow_run.deployment_id is None:
+        await_review(matter_dir, stage, poll_seconds, timeout_seconds)
+        return
+    r = collect_stage(matter_dir, stage)
+    if r["coded"] < r["tasks"]:
+        # A fresh key every time: a resume that came too early meets a new suspension, not a passed one.
+        suspend_flow_run(key=f"{SUSPENDED_FOR}{stage}:{uuid.uuid4().hex}",
+                         timeout=int(timeout_seconds) if timeout_seconds else None)
+
+
+@task(**TASK_OPTS)
+def resume_pipelines(matter_dir: str, stage: str) -> list[str]:
+    """Resume the matter's suspended pipeline runs that wait for this stage (now coded)."""
+    from pathlib import Path
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterState,
+                                                FlowRunFilterStateType)
+    from prefect.client.schemas.objects import StateType
+    from prefect.flow_runs import resume_flow_run
+
+    here = Path(matter_dir).resolve()
+    resumed = []
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["matter-pipeline"])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
+    for run in runs:
+        key = (run.state.state_details.pause_key or "") if run.state else ""
+        theirs = run.parameters.get("matter_dir")
+        if key.startswith(f"{SUSPENDED_FOR}{stage}:") and theirs and Path(theirs).resolve() == here:
+            resume_flow_run(run.id)
+            resumed.append(str(run.id))
+    return resumed
 
 
 @task(**TASK_OPTS)

@@ -164,6 +164,8 @@ def _print_collected(stage: str, r: dict) -> None:
     if r["rejections"]:
         console.print(f"[bold red]{len(r['rejections'])} annotations were refused and not stored[/]: the reviewer "
                       f"must correct them in Label Studio, then collect again")
+    for run_id in r.get("resumed", []):
+        console.print(f"{stage} is coded: resumed the suspended matter pipeline (flow run {run_id})")
 
 
 def _collect_listening(ws, matter_dir: Path, port: int) -> None:

@@ -143,6 +143,15 @@ def judge_batches(ws: Workspace, sites: Sites | None = None) -> dict:
     return {"accepted": accepted, "rejected": rejected, "awaiting": waiting, "rereview": rereview, "sent": sent}
 
 
+def open_rereviews(ws: Workspace) -> tuple[list[str], int]:
+    """(re-review batches without a verdict yet, the deepest re-review round so far): what a pipeline
+    restarted from the top still has to wait for, read from the store rather than remembered."""
+    verdicts = ws.store.verdicts()
+    rr = [b for b in ws.store.batches(Stage.first_pass) if b.reviews_batch]
+    depth = max((int(b.name.rsplit("-RR", 1)[1]) for b in rr), default=0)
+    return [b.name for b in rr if b.name not in verdicts], depth
+
+
 def elusion_population(ws: Workspace) -> tuple[list[str], list[str]]:
     """(coded not responsive, never routed): the null set, without what an attorney has coded.
 
