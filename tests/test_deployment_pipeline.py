@@ -1,4 +1,5 @@
-"""[Deployment] The matter pipeline as a deployment on a process worker: it suspends while people review
+"""[Deployment] The matter pipeline as a deployment on a process worker, with `prefect server` and the
+matter's store on PostgreSQL: it suspends while people review
 (holding no worker), a collect that finds the stage coded resumes it, it restarts from the top and
 goes on, until the production is made. People are simulated through Label Studio's API, outside the
 pipeline, as real reviewers and attorneys would code.
@@ -16,7 +17,7 @@ import pytest
 
 from lpo.matter import IssueCode, Matter, ProductionConfig, Protocol, QAConfig, ReviewSite, write_matter
 from lpo.models import Stage
-from tests.test_deployments import POOL, ROOT, _cli, _env
+from tests.test_deployments import POOL, ROOT, _cli, _env, new_database, prefect_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.labelstudio
 
@@ -49,11 +50,10 @@ def _no_children(pid: int, timeout: float = 60) -> bool:
     return False
 
 
-def test_the_deployed_pipeline_suspends_for_people_and_a_collect_resumes_it(prefect_harness, label_studio,
+def test_the_deployed_pipeline_suspends_for_people_and_a_collect_resumes_it(prefect_server, pg_url, label_studio,
                                                                               tmp_path, monkeypatch):
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
-    from prefect.settings import PREFECT_API_URL
 
     from flows.review import collect_flow
     from lpo.review.simulate import SimulatedAttorney, SimulatedReviewers
@@ -72,11 +72,12 @@ def test_the_deployed_pipeline_suspends_for_people_and_a_collect_resumes_it(pref
         protocol=Protocol(instructions="Code for the surcharge dispute.",
                           issue_codes=[IssueCode(code="PRICING", description="pricing")]),
         batch_size=20, production=ProductionConfig(prefix="DPP", image_format="pdf"),
+        store_url=new_database(pg_url, "matter"),  # the scale-out store: PostgreSQL
         qa=QAConfig(confidence=0.95, margin=0.10, threshold=0.15),
         review_sites=[ReviewSite(name="offshore", url=label_studio.url, token_env="LPO_DEP_T", role="first_pass"),
                       ReviewSite(name="onshore-qa", url=label_studio.url, token_env="LPO_DEP_T", role="qa")]))
 
-    env = _env(PREFECT_API_URL.value())
+    env = _env(prefect_server)
     _cli(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
     _cli(env, "--no-prompt", "deploy", "--all")
     log = tmp_path / "worker.log"

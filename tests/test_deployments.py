@@ -1,8 +1,6 @@
 """[Deployment] prefect.yaml: every flow deployed on the process work pool, deployable with Prefect's own
-CLI against a real API, and runs picked up by process workers (two workers, one run each).
-
-The API is Prefect's test harness (a real server on SQLite, started once per session); the workers
-are `prefect worker start` processes, as in production.
+CLI against a real `prefect server` on PostgreSQL, and runs picked up by process workers (two workers,
+one run each). The workers are `prefect worker start` processes, as in production.
 """
 
 from __future__ import annotations
@@ -12,8 +10,11 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
+import httpx
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,50 @@ def test_every_flow_has_one_deployment_on_the_process_pool():
         assert isinstance(load_flow_from_entrypoint(str(ROOT / d["entrypoint"])), Flow), d["entrypoint"]
 
 
+def new_database(pg_url: str, prefix: str) -> str:
+    """A fresh database in the test cluster; its SQLAlchemy URL (psycopg)."""
+    from sqlalchemy import create_engine, text
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return pg_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="module")
+def prefect_server(pg_url, tmp_path_factory):
+    """`prefect server start` on its own PostgreSQL database; yields the API URL, set for this process too."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from tests.pg_server import free_port
+
+    db = new_database(pg_url, "prefect").replace("postgresql+psycopg", "postgresql+asyncpg")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    log = tmp_path_factory.mktemp("prefect-server") / "server.log"
+    env = {**os.environ, "PREFECT_API_DATABASE_CONNECTION_URL": db, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_UI_ENABLED": "false"}
+    server = subprocess.Popen([str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, log.read_text()[-3000:]
+            time.sleep(0.5)
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            yield api
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
 def _env(api_url: str) -> dict:
     return {**os.environ, "PREFECT_API_URL": api_url, "LPO_HOME": str(ROOT), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_WORKER_QUERY_SECONDS": "1",
@@ -58,16 +103,15 @@ def _cli(env: dict, *args: str) -> str:
     return r.stdout
 
 
-def test_deployed_runs_are_shared_by_two_process_workers(prefect_harness, tmp_path):
+def test_deployed_runs_are_shared_by_two_process_workers(prefect_server, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
-    from prefect.settings import PREFECT_API_URL
 
     from lpo.cli import app
     from lpo.workspace import Workspace
     from typer.testing import CliRunner
 
-    env = _env(PREFECT_API_URL.value())
+    env = _env(prefect_server)
     _cli(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
     _cli(env, "--no-prompt", "deploy", "--all")
     with get_client(sync_client=True) as client:
