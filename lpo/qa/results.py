@@ -69,6 +69,11 @@ class QAResults:
         self.first = store.latest_decisions(Stage.first_pass)
         self.batches = {b.name: b for b in store.batches()}
         self.verdicts = store.verdicts()
+        # The acceptance strata, once: every per-batch and per-reviewer figure is read from them.
+        self._strata = [(smp, st) for smp in self.samples if smp.kind == "acceptance" for st in smp.strata]
+        self._cells: dict[str, list[QAStratum]] = {}
+        for _, st in self._strata:
+            self._cells.setdefault(st.batch, []).append(st)
 
     # ---- acceptance samples --------------------------------------------------------------------
 
@@ -84,11 +89,11 @@ class QAResults:
         return out
 
     def strata(self) -> list[tuple[QASample, QAStratum]]:
-        return [(s, st) for s in self.samples if s.kind == "acceptance" for st in s.strata]
+        return self._strata
 
     def batch_interval(self, batch: str) -> tuple[Interval, int, int]:
         """(interval of the batch's overturn rate, population, planned sample size)."""
-        cells = [st for _, st in self.strata() if st.batch == batch]
+        cells = self._cells.get(batch, [])
         population = sum(st.population for st in cells)
         planned = sum(st.size for st in cells)
         done = [c for st in cells for c in self.checked(st.control_numbers, st.batch, st.reviewer)]
@@ -97,7 +102,7 @@ class QAResults:
 
     def batch_rows(self) -> list[dict]:
         rows = []
-        sampled = {st.batch for _, st in self.strata()}
+        sampled = set(self._cells)
         for b in self.batches.values():
             if b.stage is not Stage.first_pass:
                 continue
@@ -109,7 +114,7 @@ class QAResults:
                 status = "awaiting QA"
             else:
                 status = "not sampled"
-            reviewers = sorted({st.reviewer for _, st in self.strata() if st.batch == b.name})
+            reviewers = sorted({st.reviewer for st in self._cells.get(b.name, [])})
             rows.append({"batch": b.name, "reviewers": reviewers, "pool": b.pool, "documents": len(b.control_numbers),
                          "population": population, "planned": planned, "checked": i.n, "overturned": i.k, **_pct(i),
                          "threshold": v.threshold if v else self.threshold, "status": status,

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from lpo.models import Stage
+from lpo.models import Document, Stage
 from lpo.review.batching import routable
 from lpo.tar import features
 from lpo.tar.cal import CAL, next_batch_size
@@ -54,10 +54,12 @@ class FeatureCache:
             return [], None
         return rows, mat
 
-    def update(self) -> tuple[list[str], sparse.csr_matrix]:
+    def update(self, docs: list[Document] | None = None) -> tuple[list[str], sparse.csr_matrix]:
+        """Rows for every routable document; `docs`: the matter's documents when the caller has them."""
         rows, mat = self.load()
         known = set(rows)
-        new = [d for d in self.ws.store.documents() if routable(d) and d.control_number not in known]
+        docs = self.ws.store.documents() if docs is None else docs
+        new = [d for d in docs if routable(d) and d.control_number not in known]
         if new or mat is None:
             add = features.counts([self.ws.text(d.text_sha256) for d in new])
             mat = add if mat is None else sparse.vstack([mat, add]).tocsr()
@@ -85,10 +87,10 @@ def random_share(ws: Workspace) -> set[str]:
     return {cn for ev in ws.store.audit_events() if ev.action == ROUND for cn in ev.detail.get("random", [])}
 
 
-def rank(ws: Workspace) -> Ranking | None:
+def rank(ws: Workspace, docs: list[Document] | None = None) -> Ranking | None:
     """Scores of every routable document, or None when there is nothing to learn from yet (no responsive
     document coded and no seed query)."""
-    rows, counts = FeatureCache(ws).update()
+    rows, counts = FeatureCache(ws).update(docs)
     if not rows:
         return None
     weigher = features.weigher(counts)
@@ -136,10 +138,11 @@ def route_round(ws: Workspace, sites=None) -> dict:  # noqa: ANN001 - lpo.review
     k = len(rounds(ws)) + 1
     size = round_size(ws, k)
     batched = ws.store.batched(Stage.first_pass)
-    left = sorted(d.control_number for d in ws.store.documents() if routable(d) and d.control_number not in batched)
+    docs = ws.store.documents()
+    left = sorted(d.control_number for d in docs if routable(d) and d.control_number not in batched)
     if not left:
         return {"round": k - 1, "planned": 0, "sent": 0, "random": 0, "resumed": False}
-    ranking = rank(ws)
+    ranking = rank(ws, docs)
     tar = ws.matter.tar
     m = min(len(left), round(size * tar.random_share))
     rng = np.random.default_rng(tar.seed + k)
@@ -175,10 +178,11 @@ def status(ws: Workspace) -> dict:
         gains.append((gains[-1] if gains else 0) + int(bool(final[d.control_number].responsive)))
     k = target_size(tar.target_recall, tar.confidence)
     targets = sorted(cn for cn in held_out if cn in final and final[cn].responsive)
-    reached = _targets_reached(ws, targets, seen) if targets else []
+    docs = ws.store.documents()
+    reached = _targets_reached(ws, targets, seen, docs) if targets else []
     knee_stop = knee_should_stop(gains)
     target_stop = len(targets) >= k and len(reached) == len(targets)
-    routable_docs = sum(1 for d in ws.store.documents() if routable(d))
+    routable_docs = sum(1 for d in docs if routable(d))
     return {
         "enabled": tar.enabled, "rounds": len(rounds(ws)), "routable": routable_docs,
         "reviewed": len(seen) + len([cn for cn in held_out if cn in final]), "ranked_reviewed": len(seen),
@@ -218,9 +222,10 @@ def recall_estimate(ws: Workspace, final: dict) -> dict | None:
     return None
 
 
-def _targets_reached(ws: Workspace, targets: list[str], ranked_reviewed: set[str]) -> list[str]:
+def _targets_reached(ws: Workspace, targets: list[str], ranked_reviewed: set[str],
+                     docs: list[Document]) -> list[str]:
     """Targets the ranking reaches: scored at least as high as the lowest-scored document it routed."""
-    ranking = rank(ws)
+    ranking = rank(ws, docs)
     if ranking is None or not ranked_reviewed:
         return []
     floor = min(ranking.scores[cn] for cn in ranked_reviewed if cn in ranking.scores)
