@@ -27,7 +27,7 @@ runner = CliRunner()
 def test_every_corpora_file_is_accounted_for(tmp_path, prefect_harness):
     missing = [f for f in FOLDERS if not (CORPORA / f).is_dir()]
     if missing:
-        pytest.skip(f"{', '.join(CORPORA / f for f in missing)} absent: ../shared/corpora is not beside this checkout")
+        pytest.skip(f"{', '.join(str(CORPORA / f) for f in missing)} absent: ../shared/corpora is not beside this checkout")
     matter = tmp_path / "m"
     assert runner.invoke(app, ["init", str(matter), "--name", "Corpora"]).exit_code == 0
     cfg = yaml.safe_load((matter / "matter.yaml").read_text())
