@@ -9,15 +9,16 @@ every file as an uninterrupted run would. Tasks pass paths and hashes, never tex
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from prefect import flow, task
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.common import TASK_OPTS, chunks
+from flows.fanout import chunk_runs, chunk_task_runner, deployed, write_spool
 from lpo.ingest import FileResult, list_files
 from lpo.ingest.base import IngestContext
-from lpo.ingest.manager import register_files, registered
+from lpo.ingest.manager import register_files, registered, unchanged
 from lpo.ingest.worker import Limits, close_shared_pools, shared_pool
 from lpo.progress import step
 from lpo.workspace import Workspace
@@ -52,23 +53,64 @@ def register_chunk(matter_dir: str, custodian: str, results: list[FileResult]) -
     return register_files(ws.store, ws.content, ws.matter.doc_prefix, custodian, results)
 
 
-# Scale-out: a DaskTaskRunner (prefect-dask) here runs the chunk tasks on a cluster; each
-# Dask worker process then keeps its own pool of parser processes (lpo.ingest.worker).
-@flow(name="ingest", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=CHUNKS_IN_FLIGHT))
+def _as_json(r: FileResult) -> dict:
+    return {**dataclasses.asdict(r), "node_json": r.node_json.decode() if r.node_json else None}
+
+
+def _from_json(d: dict) -> FileResult:
+    return FileResult(**{**d, "node_json": d["node_json"].encode() if d["node_json"] else None})
+
+
+@flow(name="extract-files")
+def extract_files_flow(matter_dir: str, root: str, paths: list[str], known: dict[str, tuple[str, int]],
+                       passwords_file: str | None = None, workers: int | None = None, spool: str = "") -> int:
+    """A chunk of a fanned-out ingest, run by whichever worker takes it: the files parsed into the
+    content store, their results (paths, hashes, metadata) spooled for the parent to register."""
+    try:
+        results = extract_chunk.fn(matter_dir, root, paths, known, passwords_file, workers)
+    finally:
+        close_shared_pools()
+    write_spool(matter_dir, spool, [_as_json(r) for r in results])
+    return len(results)
+
+
+def _extracted(ws: Workspace, root: Path, files: list[str], known: dict, chunk_size: int,
+               passwords_file: str | None, workers: int | None, fan_out: bool):
+    """Each chunk's FileResults, in file order: from tasks here (or on Dask), or from chunk runs on the pool."""
+    def parts(paths: list[str]) -> list[dict]:
+        return [dict(root=str(root), paths=c, known={p: known[p] for p in c if p in known},
+                     passwords_file=passwords_file, workers=workers) for c in chunks(paths, chunk_size)]
+
+    if fan_out and deployed():
+        # Files as registered before are only hashed, here: a pipeline restarted from the top (after
+        # each review suspension) then starts no chunk run for them. The rest fan out.
+        same = [r for p in files if p in known and (r := unchanged(root, p, known[p])) is not None]
+        if same:
+            yield same
+        done = {r.path for r in same}
+        for answer in chunk_runs("extract-files/extract-files", str(ws.dir), parts([p for p in files if p not in done]),
+                                 extract_files_flow.fn, "extract"):
+            yield [_from_json(d) for d in answer]
+        return
+    futures = [extract_chunk.submit(str(ws.dir), **p) for p in parts(files)]
+    for fut in futures:
+        yield fut.result()
+
+
+@flow(name="ingest", log_prints=False, task_runner=chunk_task_runner(CHUNKS_IN_FLIGHT))
 def ingest_flow(matter_dir: str, path: str, custodian: str, chunk_size: int = CHUNK_SIZE,
-                passwords_file: str | None = None, workers: int | None = None) -> dict:
+                passwords_file: str | None = None, workers: int | None = None, fan_out: bool = False) -> dict:
+    """fan_out: on a deployed run, each chunk of files is a flow run any worker of the pool takes
+    (registration stays here, one writer, in file order)."""
     ws = Workspace.open(matter_dir)
     root = Path(path).resolve()
     files = list_files(root)
     known = registered(ws.store, custodian)  # unchanged files are hashed, not parsed again
-    futures = [extract_chunk.submit(str(ws.dir), str(root), c, {p: known[p] for p in c if p in known},
-                                    passwords_file, workers)
-               for c in chunks(files, chunk_size)]
     added = unchanged = 0
     try:
         with step(f"Ingest {custodian}"[:28], len(files)) as advance:
-            for fut in futures:  # register in file order: control numbers never depend on which chunk finished first
-                results = fut.result()
+            # register in file order: control numbers never depend on which chunk finished first
+            for results in _extracted(ws, root, files, known, chunk_size, passwords_file, workers, fan_out):
                 added += register_chunk(str(ws.dir), custodian, results)
                 unchanged += sum(r.unchanged for r in results)
                 advance(len(results))

@@ -16,14 +16,16 @@ from lpo.workspace import Workspace
 
 @flow(name="matter-pipeline")
 def matter_pipeline(matter_dir: str, sources: list[dict], out: str, truth_path: str | None = None,
-                    poll_seconds: float = 15, review_timeout_seconds: float | None = None) -> dict:
+                    poll_seconds: float = 15, review_timeout_seconds: float | None = None,
+                    fan_out: bool = False, ingest_chunk_size: int = 200, pretag_chunk_size: int = 1000) -> dict:
     """sources: [{"path": ..., "custodian": ...}]. truth_path only for simulated reviewers.
 
     While people review, a deployed run is suspended (it holds no worker) until a collect finds
-    the stage coded, then restarts from the top; every step before a hold is idempotent."""
+    the stage coded, then restarts from the top; every step before a hold is idempotent.
+    fan_out (deployed runs): ingest and pre-tag chunks are flow runs every worker of the pool takes."""
     for s in sources:
-        ingest_flow(matter_dir, s["path"], s["custodian"])
-    pretag_flow(matter_dir)
+        ingest_flow(matter_dir, s["path"], s["custodian"], chunk_size=ingest_chunk_size, fan_out=fan_out)
+    pretag_flow(matter_dir, chunk_size=pretag_chunk_size, fan_out=fan_out)
     if Workspace.open(matter_dir).matter.tar.enabled:
         # Prioritised review: a round from the top of the ranking, coded, collected, the model retrained,
         # until the stopping rule says recall is high enough or nothing is left.

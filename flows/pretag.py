@@ -12,6 +12,7 @@ from __future__ import annotations
 from prefect import flow, task
 
 from flows.common import TASK_OPTS, chunks
+from flows.fanout import chunk_runs, chunk_task_runner, deployed, write_spool
 from lpo.pretag import close_pretaggers, pretag_documents, pretagger
 from lpo.progress import step
 from lpo.workspace import Workspace
@@ -22,18 +23,41 @@ def pretag_chunk(matter_dir: str, control_numbers: list[str]) -> int:
     return pretag_documents(Workspace.open(matter_dir), control_numbers)
 
 
-@flow(name="pretag")
-def pretag_flow(matter_dir: str, chunk_size: int = 1000) -> dict:
+@flow(name="pretag-chunk")
+def pretag_chunk_flow(matter_dir: str, control_numbers: list[str], spool: str = "") -> int:
+    """A chunk of a fanned-out pre-tag, run by whichever worker takes it (each document's tags are
+    written in one transaction, so chunks on several machines never meet)."""
+    try:
+        n = pretag_documents(Workspace.open(matter_dir), control_numbers)
+    finally:
+        close_pretaggers()
+    write_spool(matter_dir, spool, n)
+    return n
+
+
+def _pretagged(ws: Workspace, todo: list[str], chunk_size: int, fan_out: bool):
+    parts = list(chunks(todo, chunk_size))
+    if fan_out and deployed():
+        yield from chunk_runs("pretag-chunk/pretag-chunk", str(ws.dir), [{"control_numbers": c} for c in parts],
+                              pretag_chunk_flow.fn, "pretag")
+        return
+    # Here: one chunk at a time (threads=1), each big enough for the worker pool to pay off; spaCy
+    # holds the GIL, so parallelism comes from processes. On Dask: chunks side by side on its workers.
+    futures = [pretag_chunk.submit(str(ws.dir), c) for c in parts]
+    for fut in futures:
+        yield fut.result()
+
+
+@flow(name="pretag", task_runner=chunk_task_runner(1))
+def pretag_flow(matter_dir: str, chunk_size: int = 1000, fan_out: bool = False) -> dict:
+    """fan_out: on a deployed run, each chunk of documents is a flow run any worker of the pool takes."""
     ws = Workspace.open(matter_dir)
     tagger = pretagger(ws.matter.protocol)
     todo = ws.store.unpretagged(tagger.version)
-    # Sequential chunks, each big enough for the worker pool to pay off; spaCy holds
-    # the GIL, so parallelism comes from processes, not task threads.
     done = 0
     try:
         with step("Pre-tag", len(todo)) as advance:
-            for c in chunks(todo, chunk_size):
-                n = pretag_chunk(str(ws.dir), c)
+            for n in _pretagged(ws, todo, chunk_size, fan_out):
                 done += n
                 advance(n)
     finally:

@@ -212,17 +212,24 @@ def failed_file(content: ContentStore, root: Path, rel_path: str, reason: str, d
     return _put_node(content, rel_path, node)
 
 
+def unchanged(root: Path, rel_path: str, known: Known) -> FileResult | None:
+    """The file's result when it is as registered before (same size and SHA-256): only hashed."""
+    path = source_path(root, rel_path)
+    if path.stat().st_size != known[1]:
+        return None
+    with open(path, "rb") as f:
+        sha = hashlib.file_digest(f, "sha256").hexdigest()
+    return FileResult(path=rel_path, sha256=sha, size=known[1], node_sha256=None) if sha == known[0] else None
+
+
 def extract_file(content: ContentStore, root: Path, rel_path: str, ctx: IngestContext = DEFAULT_CONTEXT, *,
                  max_bytes: int | None = None, known: Known | None = None) -> FileResult:
     """Parse one file into the content store. `known`: its (sha256, size) when registered before;
     an unchanged file is only hashed. Over `max_bytes` it is hashed, never loaded or parsed."""
     path = source_path(root, rel_path)
     size = path.stat().st_size
-    if known is not None and known[1] == size:
-        with open(path, "rb") as f:
-            sha = hashlib.file_digest(f, "sha256").hexdigest()
-        if sha == known[0]:
-            return FileResult(path=rel_path, sha256=sha, size=size, node_sha256=None)
+    if known is not None and (same := unchanged(root, rel_path, known)) is not None:
+        return same
     if max_bytes is not None and size > max_bytes:
         return failed_file(content, root, rel_path, "too_large",
                            f"{rel_path}: {size / 1024**2:,.0f} MB is over the limit of "
