@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from flows.common import TASK_OPTS
 from lpo.models import Stage
 from lpo.review import workflow
-from lpo.review.productivity import productivity, productivity_markdown
+from lpo.review.productivity import batch_progress, productivity, productivity_markdown
 from lpo.workspace import Workspace
 
 
@@ -102,6 +102,32 @@ def resume_pipelines(matter_dir: str, stage: str) -> list[str]:
             resume_flow_run(run.id)
             resumed.append(str(run.id))
     return resumed
+
+
+def resume_on_collect(matter_dir: str):  # noqa: ANN201  a CollectListener on_collect callback
+    """For the webhook listener (`lpo collect --listen`): once a project's collect leaves every batch of
+    its stage coded, a full collect of the stage confirms it (the same rule as `lpo collect`) and the
+    matter's suspended pipeline runs waiting for that stage are resumed. Needs PREFECT_API_URL."""
+    import os
+
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    def on_collect(batch, _result) -> list[str]:  # noqa: ANN001
+        # The listener's thread has no Prefect settings context of its own: the environment says.
+        api = os.environ.get("PREFECT_API_URL") or get_current_settings().api.url
+        if not api:
+            return []  # no Prefect server: no deployed pipeline to resume
+        ws = Workspace.open(matter_dir)
+        live = [b for b in ws.store.batches(batch.stage) if b.project_id is not None and b.purged_at is None]
+        if any(p.coded < p.documents for p in batch_progress(live, ws.store.decisions(batch.stage), [])):
+            return []
+        r = workflow.collect(ws, batch.stage)
+        if r["coded"] < r["tasks"]:
+            return []
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            return resume_pipelines.fn(matter_dir, batch.stage.value)
+
+    return on_collect
 
 
 @task(**TASK_OPTS)
