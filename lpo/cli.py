@@ -174,15 +174,19 @@ def _collect_listening(ws, matter_dir: Path, port: int) -> None:
     import threading
     from datetime import datetime
 
-    from flows.review import collect_flow
+    from flows.review import collect_flow, resume_on_collect
     from lpo.models import Stage
     from lpo.review.webhook import CollectListener, register, unregister
+
+    resume = resume_on_collect(str(matter_dir))
 
     def collected(b, r) -> None:
         console.print(f"{datetime.now():%H:%M:%S} collected {b.name} ({b.site}, project {b.project_id}): "
                       f"{r.inserted} new, {r.updated} updated, {r.retracted} retracted, {r.rejected} rejected")
         for rej in r.rejections:
             console.print(f"[red]rejected[/] {rej.control_number} ({rej.reviewer}, {rej.batch}): {rej.reason}")
+        for run_id in resume(b, r):
+            console.print(f"{b.stage.value} is coded: resumed the suspended matter pipeline (flow run {run_id})")
 
     try:
         listener = CollectListener(ws, port=port, on_collect=collected)
@@ -580,6 +584,72 @@ def labelstudio(out: Annotated[Path, typer.Argument(help="the demo output folder
     from lpo.demo import serve_labelstudio
 
     serve_labelstudio(out, port)
+
+
+@app.command()
+def backup(matter_dir: MatterDir, out: Annotated[Path, typer.Option(help="the backup file to write, e.g. acme.tar")]
+           ) -> None:
+    """Back up a matter while it is in use: store snapshot, content, index, matter.yaml (never secrets)."""
+    from lpo.ops.backup import BackupError, backup_matter
+    from lpo.ops.pg import PgToolError
+
+    _ws(matter_dir)
+    try:
+        r = backup_matter(matter_dir, out)
+    except (BackupError, PgToolError) as e:
+        _fail(str(e))
+    console.print(f"backed up {matter_dir} ({r.store} store) to {r.archive}: {r.files} files, "
+                  f"{r.bytes / 1e6:.1f} MB, each with its SHA-256 in manifest.json", soft_wrap=True)
+    for what in r.left_out:
+        console.print(f"  left out of the backup: {what}", soft_wrap=True)
+
+
+@app.command()
+def restore(archive: Annotated[Path, typer.Argument(help="a backup file written by `lpo backup`")],
+            to: Annotated[Path, typer.Option(help="the new matter folder (must not exist, or be empty)")],
+            store_url: Annotated[Optional[str], typer.Option(
+                help="an empty PostgreSQL database for a backup of a PostgreSQL store")] = None) -> None:
+    """Restore a matter into a new folder (and database), after checking every file against the manifest."""
+    from lpo.ops.backup import BackupError, restore_matter
+    from lpo.ops.pg import PgToolError
+
+    try:
+        r = restore_matter(archive, to, store_url)
+    except (BackupError, PgToolError, MatterError) as e:
+        _fail(str(e))
+    console.print(f"restored {r.files} files to {r.matter_dir} ({r.store} store"
+                  + (f" at {store_url.split('@')[-1]}" if r.store == "postgresql" and store_url else "") + ")",
+                  soft_wrap=True)
+    for what in r.left_out:
+        console.print(f"  not in the backup: {what}; supply it again", soft_wrap=True)
+    if r.token_envs:
+        console.print(f"  review-site tokens are never backed up: set {', '.join(r.token_envs)}, then "
+                      f"`lpo sites check {r.matter_dir}`", soft_wrap=True)
+
+
+sites_app = typer.Typer(no_args_is_help=True, help="Review sites: check their tokens.")
+app.add_typer(sites_app, name="sites")
+
+
+@sites_app.command("check")
+def sites_check(matter_dir: MatterDir) -> None:
+    """For each review site: is its token variable set, and does the site accept the token? (never prints it)"""
+    ws = _ws(matter_dir)
+    from lpo.ops.sites import check_sites
+
+    checks = check_sites(ws.matter)
+    if not checks:
+        _fail(f"{matter_dir / 'matter.yaml'} lists no review_sites; add one (name, url, token_env, role)")
+    table = Table(title=f"Review sites of {ws.matter.name}")
+    for col in ("site", "url", "token variable", "result"):
+        table.add_column(col)
+    for c in checks:
+        table.add_row(c.site, c.url, c.token_env, ("[green]" if c.ok else "[bold red]") + c.state + "[/]")
+    console.print(table)
+    for c in checks:
+        console.print(f"{c.site}: {c.detail}", soft_wrap=True)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":
