@@ -1,6 +1,10 @@
 # The Prefect worker image: the project and its pinned pretrained English pipeline.
-FROM python:3.11-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libpq5 fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
+FROM python:3.11-slim-bookworm
+# OCR language data, LibreOffice for legacy office files, fonts for productions, PostgreSQL's client
+# (pg_dump for `lpo backup`; bookworm's is 15, the compose server's major version).
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 fonts-dejavu-core tesseract-ocr-eng \
+      libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml constraints.txt requirements-model.txt README.md ./
 COPY lpo ./lpo
