@@ -293,6 +293,8 @@ class AuditEvent(Record):
     subject: str
     detail: dict = {}
     input_hashes: list[str] = []
+    prev_sha256: str | None = Field(default=None, description="the event before's sha256 (hash chain)")
+    sha256: str | None = Field(default=None, description="SHA-256 of this event's contents and prev_sha256")
 
 
 # Every model whose JSON Schema is checked in under schemas/.

@@ -81,7 +81,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, revision: str = "head") -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -89,7 +89,38 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
+
+
+def _chain(c: Connection, events: list[AuditEvent]) -> None:
+    """Append events to the audit log's hash chain, in order, in the caller's transaction. Taking the
+    head first (a write) serialises writers: no two events ever link to the same one."""
+    from lpo.audit import event_sha256
+
+    head = t.audit_head
+    c.execute(update(head).where(head.c.id == 1).values(seq=head.c.seq + len(events)))
+    prev = c.execute(select(head.c.sha256).where(head.c.id == 1)).scalar_one()
+    for ev in events:
+        ev.prev_sha256 = prev
+        ev.sha256 = prev = event_sha256(ev, prev)
+    c.execute(insert(t.audit_events), [_values(ev) for ev in events])
+    c.execute(update(head).where(head.c.id == 1).values(sha256=prev))
+
+
+def _decision_event(d: ReviewDecision, text_sha256: str | None, supersedes: bool) -> AuditEvent:
+    """A coding decision in the audit log: who, when, what was decided, on which text. The note (an
+    attorney's reason may quote the document) is there by its hash; the decision itself is in the store."""
+    import hashlib
+
+    action = "code" if d.stage is Stage.first_pass else ("qa-overturn" if d.overturned else "qa-confirm")
+    detail = {"stage": d.stage.value, "decided_at": d.decided_at.isoformat(), "batch": d.batch, "site": d.site,
+              "project_id": d.project_id, "task_id": d.task_id, "annotation_id": d.annotation_id,
+              "responsive": d.responsive, "privilege": d.privilege.value, "issue_codes": list(d.issue_codes),
+              "designation": d.designation.value if d.designation else None, "redactions": len(d.redactions),
+              "overturned": d.overturned, "supersedes": supersedes,
+              "note_sha256": hashlib.sha256(d.note.encode()).hexdigest() if d.note else None}
+    return AuditEvent(actor=d.reviewer, action=action, subject=d.control_number, detail=detail,
+                      input_hashes=[text_sha256] if text_sha256 else [])
 
 
 class Store:
@@ -442,7 +473,7 @@ class Store:
                                               tbl.c.retracted_at).where(tbl.c.site == site,
                                                                         tbl.c.annotation_id.in_(chunk))):
                         known[(site, r.annotation_id)].append(r)
-            rows = []
+            rows, audited, restored = [], [], []
             for d in decisions:
                 old = known.get((d.site, d.annotation_id), [])
                 same = [r for r in old if _utc(r.decided_at) == d.decided_at]
@@ -450,6 +481,9 @@ class Store:
                     if same[0].retracted_at is not None:
                         c.execute(update(tbl).where(tbl.c.id == same[0].id).values(retracted_at=None))
                         upd += 1
+                        restored.append(AuditEvent(actor="lpo", action="restore", subject=d.control_number, detail={
+                            "site": d.site, "project_id": d.project_id, "annotation_id": d.annotation_id,
+                            "why": "the annotation is back in Label Studio"}))
                     continue
                 current = [r.id for r in old if r.superseded_at is None]
                 if current:
@@ -459,9 +493,24 @@ class Store:
                     ins += 1
                 rows.append(_values(d.model_copy(update={"collected_at": d.collected_at or now,
                                                          "superseded_at": None, "retracted_at": None})))
+                audited.append((d, bool(current)))
             if rows:
                 c.execute(insert(tbl), rows)
+                texts = self._text_hashes(c, {d.control_number for d, _ in audited})
+                _chain(c, [_decision_event(d, texts.get(d.control_number), sup) for d, sup in audited])
+            if restored:
+                _chain(c, restored)
         return ins, upd
+
+    @staticmethod
+    def _text_hashes(c: Connection, control_numbers: set[str]) -> dict[str, str | None]:
+        docs = t.documents
+        out: dict[str, str | None] = {}
+        for chunk in _chunks(sorted(control_numbers), 500):
+            for r in c.execute(select(docs.c.control_number, docs.c.text_sha256)
+                               .where(docs.c.control_number.in_(chunk))):
+                out[r.control_number] = r.text_sha256
+        return out
 
     def retract_missing(self, site: str, project_id: int, present: Iterable[int]) -> int:
         """Retract the current decisions of a project whose annotation is gone from the site (deleted there).
@@ -471,12 +520,17 @@ class Store:
         tbl = t.review_decisions
         present = set(present)
         with self._tx() as c:
-            rows = c.execute(select(tbl.c.id, tbl.c.annotation_id).where(
+            rows = c.execute(select(tbl.c.id, tbl.c.annotation_id, tbl.c.control_number).where(
                 tbl.c.site == site, tbl.c.project_id == project_id, tbl.c.superseded_at.is_(None),
                 tbl.c.retracted_at.is_(None))).all()
-            gone = [r.id for r in rows if r.annotation_id not in present]
+            gone = [r for r in rows if r.annotation_id not in present]
             if gone:
-                c.execute(update(tbl).where(tbl.c.id.in_(gone)).values(retracted_at=datetime.now(timezone.utc)))
+                c.execute(update(tbl).where(tbl.c.id.in_([r.id for r in gone]))
+                          .values(retracted_at=datetime.now(timezone.utc)))
+                _chain(c, [AuditEvent(actor="lpo", action="retract", subject=r.control_number,
+                                      detail={"site": site, "project_id": project_id, "annotation_id": r.annotation_id,
+                                              "why": "the annotation was deleted in Label Studio"})
+                           for r in gone])
         return len(gone)
 
     def decisions(self, stage: Stage | None = None, *, history: bool = False) -> list[ReviewDecision]:
@@ -587,12 +641,18 @@ class Store:
         ev = AuditEvent(actor=actor, action=action, subject=subject, detail=detail or {},
                         input_hashes=input_hashes or [])
         with self._tx() as c:
-            c.execute(insert(t.audit_events).values(**_values(ev)))
+            _chain(c, [ev])
 
     def audit_events(self) -> Iterator[AuditEvent]:
         with self.engine.connect() as c:
             rows = c.execute(select(t.audit_events).order_by(t.audit_events.c.id)).all()
         return (_row(AuditEvent, r) for r in rows)
+
+    def audit_head(self) -> tuple[int, str | None]:
+        """(events in the chain, the last one's hash), as the store recorded them."""
+        with self.engine.connect() as c:
+            r = c.execute(select(t.audit_head.c.seq, t.audit_head.c.sha256).where(t.audit_head.c.id == 1)).one()
+        return r.seq, r.sha256
 
     # ---- status --------------------------------------------------------------------------------
 

@@ -240,4 +240,15 @@ audit_events = Table(
     Column("subject", Text, nullable=False),
     Column("detail", JSON, nullable=False),
     Column("input_hashes", JSON, nullable=False),
+    # Hash chain (lpo.audit): each event's SHA-256 covers its contents and the event before's hash.
+    Column("prev_sha256", String(64), nullable=True),
+    Column("sha256", String(64), nullable=True),
+)
+
+# The chain's head: how many events and the last one's hash. A deleted last event shows here.
+audit_head = Table(
+    "audit_head", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("sha256", String(64), nullable=True),
 )
