@@ -161,10 +161,16 @@ class ReviewSite(Strict):
         return self.pool or self.name
 
     def token(self) -> str:
-        tok = os.environ.get(self.token_env)
+        from lpo.secrets import SecretsError, secret
+
+        try:
+            tok = secret(self.token_env)
+        except SecretsError as e:
+            raise MatterError(f"review site {self.name!r}: {e}") from None
         if not tok:
             raise MatterError(f"review site {self.name!r}: environment variable {self.token_env} is not set; "
-                              f"export it with the Label Studio API token of {self.url}")
+                              f"export it with the Label Studio API token of {self.url}, or put it in the "
+                              f"secrets file LPO_SECRETS_FILE names (mode 600)")
         return tok
 
 
@@ -201,7 +207,9 @@ class ElasticsearchConfig(Strict):
         return (os.environ.get(self.url_env) if self.url_env else None) or self.url
 
     def secret(self, env: str | None) -> str | None:
-        return os.environ.get(env) if env else None
+        from lpo.secrets import secret
+
+        return secret(env)
 
 
 class SearchConfig(Strict):

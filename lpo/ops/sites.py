@@ -6,12 +6,12 @@ site and nowhere else; what is reported names the site and the variable, never t
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import httpx
 
 from lpo.matter import Matter, ReviewSite
+from lpo.secrets import SecretsError, secret
 
 WHOAMI = "/api/current-user/whoami"  # any account may call it: it proves the token and nothing more
 
@@ -33,7 +33,10 @@ def check_site(site: ReviewSite, timeout: float = 15.0) -> SiteCheck:
     def result(state: str, detail: str) -> SiteCheck:
         return SiteCheck(site.name, site.url, site.token_env, state, detail)
 
-    token = os.environ.get(site.token_env)
+    try:
+        token = secret(site.token_env)
+    except SecretsError as e:
+        return result("unset", str(e))
     if not token:
         return result("unset", f"{site.token_env} is not set: export it with the API token of {site.url} "
                                f"(Label Studio: Account & Settings), in the workers' environment too")
