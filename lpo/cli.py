@@ -652,5 +652,53 @@ def sites_check(matter_dir: MatterDir) -> None:
         raise typer.Exit(1)
 
 
+audit_app = typer.Typer(no_args_is_help=True, help="The matter's audit log: check its hash chain.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(matter_dir: MatterDir) -> None:
+    """Check the audit log's hash chain: an edited, deleted or inserted event is named (exit 1)."""
+    ws = _ws(matter_dir)
+    from lpo.audit import verify_chain
+
+    check = verify_chain(ws.store.audit_events(), ws.store.audit_head())
+    if check.ok:
+        console.print(f"audit log of {ws.matter.name}: {check.events} events, chain intact; head "
+                      f"{check.head_sha256} (record it outside the matter)", soft_wrap=True)
+        return
+    for event_id, what in check.problems:
+        console.print(f"[bold red]{'event ' + str(event_id) if event_id else 'end of the log'}[/]: {what}",
+                      soft_wrap=True)
+    _fail(f"the audit log of {matter_dir} was changed after it was written ({len(check.problems)} problems in "
+          f"{check.events} events): restore the matter from its last backup and compare", code=1)
+
+
+@app.command()
+def custody(matter_dir: MatterDir,
+            out: Annotated[Path, typer.Option(help="the report to write: .csv (a row per document or exception) "
+                                                   "or .json")]) -> None:
+    """Chain of custody: each source file's SHA-256 to its documents, their coding and the produced files."""
+    ws = _ws(matter_dir)
+    from lpo.custody import as_json, custody_report, write_csv
+
+    report = custody_report(ws)
+    if out.suffix.lower() == ".json":
+        out.write_text(json.dumps(as_json(report), indent=1, ensure_ascii=False), encoding="utf-8")
+    else:
+        write_csv(report, out)
+    changed = sum(not f["intact"] for r in report.rows for f in r.produced_files)
+    console.print(f"chain of custody of {ws.matter.name}: {len(report.rows)} rows to {out} "
+                  f"({', '.join(f'{n} {k}' for k, n in report.counts().items())})", soft_wrap=True)
+    console.print(f"audit log: {report.audit_events} events, "
+                  + ("chain intact" if report.audit_intact else "[bold red]chain broken: run `lpo audit verify`[/]")
+                  + f"; head {report.audit_head}", soft_wrap=True)
+    if changed:
+        _fail(f"{changed} produced files no longer match the SHA-256 their manifest gives: run "
+              f"`lpo verify-production` on the volume and produce it again", code=1)
+    if not report.audit_intact:
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()

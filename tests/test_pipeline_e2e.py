@@ -164,3 +164,84 @@ def test_collect_is_idempotent(ran):
     r = collect_flow(str(ws.dir), "first_pass")
     assert (r["inserted"], r["updated"]) == (0, 0)
     assert len(ws.store.decisions()) == before
+
+
+def _privileged_snippets(root: Path, ws) -> list[str]:  # noqa: ANN001
+    """Runs of 32 characters from the middle of each privileged document's text: what must not leak."""
+    truth = json.loads((root / "sample" / "ground_truth.json").read_text())
+    privileged = {(d["custodian"], d["path"]) for d in truth["documents"] if d["privilege"] != "not_privileged"}
+    out = []
+    for d in ws.store.documents():
+        if (d.custodian, d.source_path) in privileged and d.text_sha256:
+            words = " ".join(ws.text(d.text_sha256).split())
+            for at in (len(words) // 3, len(words) // 2):
+                s = words[at:at + 32]
+                if len(s) == 32 and s.isascii():
+                    out.append(s)
+    return out
+
+
+def test_no_privileged_text_or_token_reaches_prefect(ran, label_studio):
+    """Prefect's database (flow and task runs, parameters, states, logs, artifacts), its home folder
+    (result storage, caches, logs) and the API's logs and artifacts hold no privileged document text and
+    no review-site token: tasks pass ids and hashes; results are not persisted."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_HOME, PREFECT_SERVER_DATABASE_CONNECTION_URL
+
+    root, ws, _ = ran
+    secrets = _privileged_snippets(root, ws)
+    assert len(secrets) >= 10, "the sample matter has privileged documents with text"
+    needles = [s.encode() for s in secrets] + [label_studio.token.encode()]
+    db = Path(PREFECT_SERVER_DATABASE_CONNECTION_URL.value().split(":///", 1)[1])
+    files = [p for p in db.parent.rglob("*") if p.is_file()] + \
+            [p for p in Path(PREFECT_HOME.value()).rglob("*") if p.is_file()]
+    assert any(p.name.startswith(db.name) for p in files), f"Prefect's database not found at {db}"
+    hits = [(str(p), n[:20]) for p in files for n in needles if n in p.read_bytes()]
+    assert hits == [], hits
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs()
+        artifacts = client.read_artifacts()
+        runs = client.read_flow_runs()
+    assert artifacts and runs  # (logs: only warnings reach the API, flows/__init__.py; any there are scanned)
+    seen = "\n".join([lg.message for lg in logs] + [json.dumps(a.data, default=str) for a in artifacts]
+                     + [json.dumps(r.parameters, default=str) for r in runs])
+    assert not [s for s in secrets if s in seen]
+    assert label_studio.token not in seen
+    # and the matter's own store keeps the token out too (it names the variable, never the value)
+    assert label_studio.token.encode() not in (root / "matter" / "lpo.db").read_bytes()
+
+
+def test_chain_of_custody_from_source_hashes_to_produced_files(ran, tmp_path):
+    from typer.testing import CliRunner
+
+    from lpo.cli import app
+    from lpo.custody import custody_report
+
+    root, ws, _ = ran
+    report = custody_report(ws)
+    assert report.audit_intact and report.audit_events > 0
+    truth = json.loads((root / "sample" / "ground_truth.json").read_text())
+    # every file received is there by its hash, as a document or an exception
+    received = {(f["custodian"], f["sha256"]) for f in truth["files"]}
+    assert received <= {(r.custodian, r.source_sha256) for r in report.rows}, "a received file has no custody row"
+    produced = [r for r in report.rows if r.outcome == "produced"]
+    assert produced and all(r.produced_files and all(f["intact"] and f["sha256"] for f in r.produced_files)
+                            for r in produced)
+    assert not [r.control_number for r in produced if r.final_privilege in ("attorney_client", "work_product")]
+    assert all(r.first_pass or r.qa or r.duplicate_of or r.outcome != "produced" for r in produced)
+    # a delivered file changed after production shows, and the command fails
+    victim = next(r for r in produced if any(f["path"].startswith("TEXT/") for f in r.produced_files))
+    rel = next(f["path"] for f in victim.produced_files if f["path"].startswith("TEXT/"))
+    volume = next(p for p in ws.store.productions() if p.volume == victim.production)
+    path = next(q for q in (Path(volume.path) / rel, Path(volume.path) / volume.volume / rel) if q.exists())
+    before = path.read_bytes()
+    out = tmp_path / "custody.csv"
+    try:
+        r = CliRunner().invoke(app, ["custody", str(ws.dir), "--out", str(out)])
+        assert r.exit_code == 0 and "chain intact" in r.output, r.output
+        path.write_bytes(before + b"tampered")
+        r = CliRunner().invoke(app, ["custody", str(ws.dir), "--out", str(out)])
+        assert r.exit_code == 1 and "no longer match" in r.output
+        assert f"{rel} " in out.read_text(encoding="utf-8-sig") and "CHANGED" in out.read_text(encoding="utf-8-sig")
+    finally:
+        path.write_bytes(before)

@@ -27,6 +27,8 @@ Rules, family by family (a family is a top-level document and its attachments):
 
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,8 +206,10 @@ def produce_matter(ws: Workspace, out: str | Path, *, accepted: Callable[[str], 
         start = result.next_number
         ws.store.add_production(result.production, result.documents)
         p = result.production
+        manifest = hashlib.sha256((result.paths.volume_dir / MANIFEST).read_bytes()).hexdigest()
         ws.store.audit("lpo", "produce", volume, {"documents": p.documents, "pages": p.pages, "withheld": p.withheld,
                                                   "begin_bates": p.begin_bates, "end_bates": p.end_bates,
+                                                  "manifest_sha256": manifest,  # every delivered file, by hash
                                                   "logged": [w.document.control_number for w in withheld]},
                        input_hashes=[i.document.sha256 for i in items if i.slip_sheet is None])
         notes += result.notes
@@ -256,4 +260,8 @@ def draft_privilege_log(ws: Workspace, out: str | Path) -> int:
         privlog.write_privlog(out, rows)
     else:
         privlog.write_privlog_xlsx(out, rows, "Draft Privilege Log")
+    # An export: what left the matter, when, and its hash (to match a copy found later).
+    ws.store.audit("lpo", "export", "privilege-log draft", {"file": out.name, "rows": len(rows),
+                                                           "sha256": hashlib.sha256(out.read_bytes()).hexdigest()},
+                   input_hashes=[d.sha256 for fam in sel.families for d in fam.withheld])
     return len(rows)
