@@ -12,16 +12,33 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import datetime, timezone
+
+from pydantic_core import to_jsonable_python
 
 from lpo.models import AuditEvent
 
 
-def event_sha256(ev: AuditEvent, prev_sha256: str | None) -> str:
+@dataclass(slots=True)
+class Entry:
+    """An event to append, built by the store from values it trusts (a pydantic model per coding
+    decision cost more than the rest of its write)."""
+
+    actor: str
+    action: str
+    subject: str
+    detail: dict
+    input_hashes: list[str] = field(default_factory=list)
+    at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    prev_sha256: str | None = None
+    sha256: str | None = None
+
+
+def event_sha256(ev: AuditEvent | Entry, prev_sha256: str | None) -> str:
     """The canonical form: sorted-key JSON of the event's contents (not its id) and the previous hash."""
     body = {"prev": prev_sha256, "at": ev.at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
             "actor": ev.actor, "action": ev.action, "subject": ev.subject,
-            "detail": ev.model_dump(mode="json", include={"detail"})["detail"], "input_hashes": list(ev.input_hashes)}
+            "detail": to_jsonable_python(ev.detail), "input_hashes": list(ev.input_hashes)}
     raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(raw.encode()).hexdigest()
 

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 from sqlalchemy import Engine, Row, String, Text, bindparam, cast, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lpo.models import (AuditEvent, Batch, BatchVerdict, CollectRejection, Document, PreTag, ProcessingException, Production, ProductionDocument,
                         QASample, ReviewDecision, SourceFile, Stage)
+from lpo.audit import Entry, event_sha256
 from lpo.store import tables as t
 
 M = TypeVar("M", bound=BaseModel)
@@ -92,22 +94,26 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
-def _chain(c: Connection, events: list[AuditEvent]) -> None:
+def _chain(c: Connection, events: list[AuditEvent | Entry]) -> None:
     """Append events to the audit log's hash chain, in order, in the caller's transaction. Taking the
     head first (a write) serialises writers: no two events ever link to the same one."""
-    from lpo.audit import event_sha256
 
     head = t.audit_head
     c.execute(update(head).where(head.c.id == 1).values(seq=head.c.seq + len(events)))
     prev = c.execute(select(head.c.sha256).where(head.c.id == 1)).scalar_one()
+    rows = []
     for ev in events:
         ev.prev_sha256 = prev
         ev.sha256 = prev = event_sha256(ev, prev)
-    c.execute(insert(t.audit_events), [_values(ev) for ev in events])
+        # (rows by hand: _values' model dumps cost more than the rest of a decision's write)
+        rows.append({"at": ev.at, "actor": ev.actor, "action": ev.action, "subject": ev.subject,
+                     "detail": to_jsonable_python(ev.detail), "input_hashes": list(ev.input_hashes),
+                     "prev_sha256": ev.prev_sha256, "sha256": ev.sha256})
+    c.execute(insert(t.audit_events), rows)
     c.execute(update(head).where(head.c.id == 1).values(sha256=prev))
 
 
-def _decision_event(d: ReviewDecision, text_sha256: str | None, supersedes: bool) -> AuditEvent:
+def _decision_event(d: ReviewDecision, text_sha256: str | None, supersedes: bool) -> Entry:
     """A coding decision in the audit log: who, when, what was decided, on which text. The note (an
     attorney's reason may quote the document) is there by its hash; the decision itself is in the store."""
     import hashlib
@@ -119,8 +125,8 @@ def _decision_event(d: ReviewDecision, text_sha256: str | None, supersedes: bool
               "designation": d.designation.value if d.designation else None, "redactions": len(d.redactions),
               "overturned": d.overturned, "supersedes": supersedes,
               "note_sha256": hashlib.sha256(d.note.encode()).hexdigest() if d.note else None}
-    return AuditEvent(actor=d.reviewer, action=action, subject=d.control_number, detail=detail,
-                      input_hashes=[text_sha256] if text_sha256 else [])
+    return Entry(actor=d.reviewer, action=action, subject=d.control_number, detail=detail,
+                 input_hashes=[text_sha256] if text_sha256 else [])
 
 
 class Store:
@@ -481,7 +487,7 @@ class Store:
                     if same[0].retracted_at is not None:
                         c.execute(update(tbl).where(tbl.c.id == same[0].id).values(retracted_at=None))
                         upd += 1
-                        restored.append(AuditEvent(actor="lpo", action="restore", subject=d.control_number, detail={
+                        restored.append(Entry(actor="lpo", action="restore", subject=d.control_number, detail={
                             "site": d.site, "project_id": d.project_id, "annotation_id": d.annotation_id,
                             "why": "the annotation is back in Label Studio"}))
                     continue
@@ -527,7 +533,7 @@ class Store:
             if gone:
                 c.execute(update(tbl).where(tbl.c.id.in_([r.id for r in gone]))
                           .values(retracted_at=datetime.now(timezone.utc)))
-                _chain(c, [AuditEvent(actor="lpo", action="retract", subject=r.control_number,
+                _chain(c, [Entry(actor="lpo", action="retract", subject=r.control_number,
                                       detail={"site": site, "project_id": project_id, "annotation_id": r.annotation_id,
                                               "why": "the annotation was deleted in Label Studio"})
                            for r in gone])
