@@ -10,10 +10,11 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
 
 import pytest
 
-from lpo.matter import QAConfig, ReviewSite
+from lpo.matter import QAConfig
 from lpo.models import Privilege, ReviewDecision, Stage
 from lpo.qa import workflow as qa
 from lpo.qa.stats import wilson
@@ -83,8 +84,16 @@ def test_a_rate_under_the_threshold_with_an_interval_over_it_is_rejected(matter)
     assert open_census and qa.judge_batches(ws)["awaiting"] == open_census
     for cn in sample.census:
         _code(ws, cn, Stage.qa, "census", "atty@x", overturned=False, privilege=Privilege.work_product)
+    # The judge is cut off after recording its verdicts, before sending the re-review batch (a kill there
+    # once stranded it: the verdict is not given twice); the next judge sends it.
+    with patch.object(qa, "send_pending", side_effect=RuntimeError("cut off")):
+        with pytest.raises(RuntimeError, match="cut off"):
+            qa.judge_batches(ws)
+    assert {n: v.accepted for n, v in ws.store.verdicts().items()} == {b1.name: False, b2.name: True}
+    (planned,) = [b for b in ws.store.batches(Stage.first_pass) if b.reviews_batch == b1.name]
+    assert planned.routed_at is None
     r = qa.judge_batches(ws)
-    assert r["accepted"] == [b2.name] and r["rejected"] == [b1.name]
+    assert r["accepted"] == r["rejected"] == [] and len(r["sent"]) == 1
     v = ws.store.verdicts()[b1.name]
     expected = wilson(3, 34, 0.95, population=50)
     assert (v.checked, v.overturned) == (34, 3) and v.rate < 0.15 <= v.upper == pytest.approx(expected.upper)

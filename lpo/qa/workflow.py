@@ -139,7 +139,10 @@ def judge_batches(ws: Workspace, sites: Sites | None = None) -> dict:
                 "upper": v.upper, "threshold": v.threshold, "population": population, "rereview_batch": rr,
                 "sample": v.sample})
         (accepted if ok else rejected).append(name)
-    sent = send_pending(ws, Stage.first_pass, sites).sent if rereview else []
+    # A judge cut off between recording a verdict and sending its re-review batch leaves the batch planned,
+    # and the verdict is not given again: the next judge sends it (bench/faults.py found this).
+    unsent = any(b.reviews_batch and b.routed_at is None for b in batches.values())
+    sent = send_pending(ws, Stage.first_pass, sites).sent if rereview or unsent else []
     return {"accepted": accepted, "rejected": rejected, "awaiting": waiting, "rereview": rereview, "sent": sent}
 
 

@@ -4,7 +4,8 @@
   error, not a guessed mapping).
 - One alias per matter (`lpo-<matter>`) and per production volume (`lpo-<matter>-prod-<volume>`).
   A re-index fills a new concrete index, then moves the alias in one atomic call and drops the
-  old index: searches never see a missing or half-built index.
+  old index: searches never see a missing or half-built index. A re-index first drops what one
+  killed midway left (an index no alias points at): tests/test_faults.py kills and restarts it.
 - Bulk indexing retries the documents Elasticsearch turned away with 429 (queue full), backing
   off exponentially; the client also retries whole requests on 429/502/503/504.
 - The AST compiles to the query DSL; proximity compiles to span queries (span_near with
@@ -91,10 +92,32 @@ class ElasticsearchEngine:
             return []
         return sorted(self.es.indices.get_alias(name=self.alias))
 
+    def _orphans(self) -> list[str]:
+        """This alias's concrete indices that no alias points at: a re-index killed before it moved the
+        alias (or that lost the server midway) leaves its new index, a full copy of the documents' text,
+        privileged ones included. The name pattern is exact: a volume's indices (`<alias>-prod-...`) are
+        another alias's."""
+        mine = re.compile(re.escape(self.alias) + r"-\d{14}-\d{6}")
+        live = set(self._current_indices())
+        return sorted(i for i in self.es.indices.get(index=f"{self.alias}-*", expand_wildcards="all")
+                      if mine.fullmatch(i) and i not in live)
+
     def rebuild(self, chunks: Iterable[list[IndexDoc]], total: int | None = None) -> int:
+        from elastic_transport import ConnectionError as Unreachable
+
+        try:
+            return self._rebuild(chunks, total)
+        except Unreachable as e:
+            raise SearchError(f"Elasticsearch did not answer while re-indexing {self.alias} ({e}); searches keep "
+                              f"the index they had. Start Elasticsearch (or fix search.elasticsearch.url in "
+                              f"matter.yaml), then run `lpo index` again") from None
+
+    def _rebuild(self, chunks: Iterable[list[IndexDoc]], total: int | None = None) -> int:
         from elasticsearch import ApiError
 
         self.ensure_template()
+        for o in self._orphans():  # left by a re-index that was killed: nobody searches it
+            self.es.indices.delete(index=o, ignore_unavailable=True)
         new = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 1_000_000:06d}"
         try:
             # Nobody searches this index yet: no refreshes, no replicas to copy every document to, an
@@ -202,8 +225,8 @@ class ElasticsearchEngine:
         return int(self.es.count(index=self.alias)["count"])
 
     def drop(self) -> None:
-        """Delete the alias's indices (tests, a matter closed for good)."""
-        for i in self._current_indices():
+        """Delete the alias's indices, and any a killed re-index left (tests, a matter closed for good)."""
+        for i in [*self._current_indices(), *self._orphans()]:
             self.es.indices.delete(index=i, ignore_unavailable=True)
 
 
