@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,6 +64,8 @@ def _prepare(img):  # noqa: ANN001, ANN202 - PIL images
     """Grayscale, and no larger than MAX_PIXELS (a poster-sized scan would take minutes)."""
     if img.mode not in ("1", "L"):
         img = img.convert("L")
+    else:  # a plain image, not the file's: tesserocr re-encodes it, and a TIFF's damaged tags came along (KeyError)
+        img = img.copy()
     if img.width * img.height > MAX_PIXELS:
         scale = (MAX_PIXELS / (img.width * img.height)) ** 0.5
         img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
@@ -79,8 +83,19 @@ def ocr_image(img, name: str, page: int | None = None) -> str:  # noqa: ANN001 -
             raise IngestError("ocr_unavailable", f"{where}: Tesseract could not start ({e}); check the "
                               "tesseract-ocr-eng data is installed and readable, and ingest the file again") from None
         try:
-            api.SetImage(_prepare(img))
+            try:
+                page_image = _prepare(img)
+                api.SetImage(page_image)
+            except (OSError, TypeError, IndexError, KeyError, struct.error) as e:
+                # Pillow decodes lazily, and tesserocr re-encodes: a damaged frame can fail only here.
+                raise IngestError("corrupt", f"{where}: the image cannot be decoded ({type(e).__name__}: {e}); "
+                                  "ask the client for a fresh copy") from None
+            started = time.monotonic()
             if not api.Recognize(timeout=max(1, int(PAGE_TIMEOUT * 1000))):
+                if time.monotonic() - started < PAGE_TIMEOUT * 0.9:  # refused the page, not out of time
+                    raise IngestError("ocr_failed", f"{where}: Tesseract could not read the page "
+                                      f"({page_image.width} x {page_image.height} pixels); check the image opens "
+                                      "in a viewer, or review the native")
                 raise IngestError("timeout", f"{where}: OCR took longer than {PAGE_TIMEOUT} s; "
                                   "review the native or OCR it by hand")
             text = api.GetUTF8Text()
@@ -111,7 +126,9 @@ def image_frames(data: bytes, name: str):  # noqa: ANN201 - yields PIL images
                           "(a decompression bomb or a poster-sized scan); review the native") from None
     except UnidentifiedImageError:
         raise IngestError("corrupt", f"{name}: not a readable image; ask the client for a fresh copy") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
+    except (OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError, KeyError, struct.error) as e:
+        # Pillow's decoders raise TypeError/IndexError/KeyError on damaged tags (a TIFF
+        # resolution that is a rational where an integer belongs): damaged, not a bug of ours.
         reason = "truncated" if "truncated" in str(e).lower() else "corrupt"
         raise IngestError(reason, f"{name}: the image cannot be decoded ({e}); "
                           "ask the client for a fresh copy") from None

@@ -33,7 +33,7 @@ def zip_names(data: bytes) -> list[str]:
         return []
     try:
         return zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):  # "zip file version 8.4"
         return []
 
 
@@ -46,7 +46,7 @@ def check_zip(data: bytes, name: str, ctx: IngestContext) -> None:
     """Office files are zips too: refuse one that would expand into a bomb before a parser inflates it."""
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as e:
         # A zip's directory is at its end: a file that starts as a zip but has none was cut off.
         if data.startswith(b"PK\x03\x04") and b"PK\x05\x06" not in data[-66000:]:
             raise IngestError("truncated", f"{name}: the office file is cut off (its zip directory is "
@@ -281,7 +281,7 @@ def odf_mimetype(data: bytes) -> str | None:
         return m.decode("ascii", "replace") if m.startswith(b"application/vnd.oasis.opendocument") else None
     try:
         m = zipfile.ZipFile(io.BytesIO(data)).read("mimetype")[:100]
-    except (KeyError, zipfile.BadZipFile, ValueError, OSError, EOFError):
+    except (KeyError, zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError):
         return None
     return m.decode("ascii", "replace") if m.startswith(b"application/vnd.oasis.opendocument") else None
 
@@ -405,7 +405,7 @@ def _rtf_time(v: str) -> datetime | None:
     try:
         return datetime(int(parts["yr"]), int(parts.get("mo", 1)), int(parts.get("dy", 1)),
                         int(parts.get("hr", 0)), int(parts.get("min", 0)), tzinfo=timezone.utc)
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OverflowError):  # \yr99999999999: a damaged date is no date
         return None
 
 
