@@ -130,11 +130,13 @@ def custody_report(ws: Workspace) -> CustodyReport:
         else:
             r.outcome = "not produced"
         rows.append(r)
+    at_path: dict[tuple[str, str], list[CustodyRow]] = {}
+    for r in rows:
+        at_path.setdefault((r.custodian, r.source_path), []).append(r)
     for e in store.exceptions():
-        if any(r.source_path == e.source_path and r.custodian == e.custodian for r in rows):
-            for r in rows:  # a member that could not be read is still a document of its family
-                if r.source_path == e.source_path and r.custodian == e.custodian:
-                    r.exception = e.reason
+        if (e.custodian, e.source_path) in at_path:
+            for r in at_path[(e.custodian, e.source_path)]:  # a member that could not be read is still a document
+                r.exception = e.reason
             continue
         sf = files.get((e.custodian, e.source_path))
         rows.append(CustodyRow(custodian=e.custodian, source_path=e.source_path,

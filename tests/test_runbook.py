@@ -33,19 +33,11 @@ from lpo.search.engine import reindex
 from lpo.store import tables as t
 from lpo.workspace import Workspace
 from tests.test_ingest import write_collection
+from tests.test_deployments import new_database
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 SITE_TOKEN = "runbook-site-token-0123456789abcdef012345"  # must never reach an archive
-
-
-def new_database(pg_url: str, prefix: str) -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return pg_url.rsplit("/", 1)[0] + "/" + name
 
 
 def open_matter(matter_dir: Path, src: Path, store_url: str | None = None) -> Workspace:
