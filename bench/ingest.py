@@ -63,7 +63,7 @@ def ingest(root: Path, paths: list[str], matter: Path, workers: int, limits: Lim
     content = ContentStore(matter / "content")
     t0, c0 = time.perf_counter(), self_cpu()
     with WorkerPool(content.root, limits=limits, workers=workers) as pool:
-        futures = [pool.submit(root, p) for p in paths]
+        futures = [f for i in range(0, len(paths), CHUNK_SIZE) for f in pool.submit_many(root, paths[i:i + CHUNK_SIZE])]
         for i in range(0, len(paths), CHUNK_SIZE):
             chunk = zip(futures[i:i + CHUNK_SIZE], paths[i:i + CHUNK_SIZE])
             register_files(store, content, "BENCH", "bench", [pool.result(f, root, p) for f, p in chunk])

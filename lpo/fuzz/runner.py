@@ -111,7 +111,7 @@ def submit_batch(pool: WorkerPool, root: Path, inputs: list[tuple[str, bytes]], 
         rel = f"{first + i:06d}-{safe}"
         (root / rel).write_bytes(data)
         paths.append(rel)
-    return paths, [pool.submit(root, p) for p in paths]
+    return paths, pool.submit_many(root, paths)  # as ingest does: legacy Office files converted in batches
 
 
 def collect_batch(pool: WorkerPool, root: Path, paths: list[str], futures: list, report: FamilyReport,
@@ -195,11 +195,3 @@ LEGACY_LIMITS = Limits(timeout_seconds=60, memory_mb=2048)
 def family_limits(family: str) -> Limits:
     return LEGACY_LIMITS if family == "legacy" else FUZZ_LIMITS
 
-
-# Families whose parsers are slow by nature get fewer inputs at the same setting: LibreOffice
-# converts every legacy file in its own process (about a second each).
-SLOW = {"legacy": 0.02}
-
-
-def family_count(family: str, per_family: int) -> int:
-    return max(1, int(per_family * SLOW.get(family, 1.0)))

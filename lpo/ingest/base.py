@@ -40,6 +40,9 @@ class IngestContext:
     max_expansion_ratio: float = 200.0
     max_expanded_bytes: int = 10 * 1024**3
     ocr: bool = True
+    # A private folder of legacy Office files LibreOffice already converted in one batch, each
+    # named by the SHA-256 of its bytes (lpo.ingest.legacy.preconvert); None: convert one by one.
+    converted: str | None = None
 
     @classmethod
     def from_config(cls, cfg, extra_passwords: tuple[str, ...] = ()) -> "IngestContext":  # noqa: ANN001

@@ -13,12 +13,14 @@ stream), so the mail ingestors get them.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import io
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -147,11 +149,17 @@ def soffice() -> str:
     return path
 
 
+def _input_name(data: bytes, ext: str) -> str:
+    """The name LibreOffice sees, alone or in a batch: it shows through (a file it reads as text
+    becomes a sheet named after it), so it depends on the bytes only."""
+    return f"{hashlib.sha256(data).hexdigest()[:32]}.{ext}"
+
+
 def convert(data: bytes, name: str, src_ext: str, dst_ext: str, timeout: float = CONVERT_TIMEOUT) -> bytes:
     """Convert with `soffice --headless --convert-to` in a private temp dir; the converted bytes."""
     exe = soffice()
     with tempfile.TemporaryDirectory(prefix="lpo-convert-") as tmp:
-        src = Path(tmp) / f"input.{src_ext}"
+        src = Path(tmp) / _input_name(data, src_ext)
         src.write_bytes(data)
         cmd = [exe, f"-env:UserInstallation={_profile_dir().as_uri()}", "--headless", "--norestore", "--nologo",
                "--nolockcheck", "--nodefault", "--convert-to", dst_ext, "--outdir", str(Path(tmp) / "out"), str(src)]
@@ -165,12 +173,154 @@ def convert(data: bytes, name: str, src_ext: str, dst_ext: str, timeout: float =
             p.communicate()
             raise IngestError("timeout", f"{name}: LibreOffice did not convert it within {timeout:.0f} s; "
                               "review the native or convert it by hand") from None
-        out = Path(tmp) / "out" / f"input.{dst_ext}"
+        out = Path(tmp) / "out" / f"{src.stem}.{dst_ext}"
         if not out.exists() or out.stat().st_size == 0:
             msg = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit code {p.returncode}"]
             raise IngestError("corrupt", f"{name}: LibreOffice could not read it ({msg[0][:200]}); "
                               "ask the client for a fresh copy or the file in a current format")
         return out.read_bytes()
+
+
+# ---- batch conversion ---------------------------------------------------------------------------
+# LibreOffice spends about a second starting and a few hundredths of one converting a small file,
+# so the pool converts a chunk's legacy files in one LibreOffice process (preconvert) before its
+# workers parse them: each converted file waits in a private folder under the SHA-256 of its bytes,
+# and the worker reads it there instead of starting LibreOffice again (take_converted). What the
+# batch does not convert (a file it cannot load, one it hangs or crashes on) is converted one by
+# one in the worker as before, under the worker's limits, and gets its precise reason there.
+
+BATCH_TARGETS = {"doc": "docx", "dot": "docx", "xls": "xlsx", "xlt": "xlsx", "ppt": "pptx", "pps": "pptx",
+                 "pot": "pptx"}
+BATCH_SIZE = 64
+BATCH_STALL = 30.0  # seconds with no file converted before a batch is stopped
+
+
+def converted_dir() -> Path:
+    """A new private (0700) folder for a pool's batch conversions; those of dead processes are swept."""
+    base = Path(tempfile.gettempdir()) / "lpo-converted"
+    base.mkdir(exist_ok=True)
+    for old in base.iterdir():
+        pid = old.name.split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))
+
+
+def converted_name(data: bytes, dst_ext: str) -> str:
+    return f"{hashlib.sha256(data).hexdigest()}.{dst_ext}"
+
+
+def take_converted(ctx: IngestContext, data: bytes, dst_ext: str) -> bytes | None:
+    """The batch's conversion of these bytes, removed from the folder; None when there is none."""
+    if not ctx.converted:
+        return None
+    path = Path(ctx.converted) / converted_name(data, dst_ext)
+    try:
+        out = path.read_bytes()
+    except OSError:
+        return None
+    path.unlink(missing_ok=True)
+    return out or None
+
+
+def batch_candidates(root: Path, paths: list[str], max_bytes: int) -> list[tuple[str, str]]:
+    """(path, target extension) of the files worth converting in a batch: named .doc/.xls/.ppt (or
+    their templates), an OLE2 file by its first bytes, within the size limit. Nothing else is read:
+    the caller is not a worker, so it must not parse hostile bytes."""
+    out = []
+    for rel in paths:
+        dst = BATCH_TARGETS.get(rel.rsplit(".", 1)[-1].lower()) if "." in rel else None
+        if not dst:
+            continue
+        try:
+            path = root / rel
+            if not 0 < path.stat().st_size <= max_bytes:
+                continue
+            with path.open("rb") as f:
+                if f.read(len(OLE_MAGIC)) == OLE_MAGIC:
+                    out.append((rel, dst))
+        except OSError:
+            continue  # the worker reports it
+    return out
+
+
+def _capped(cmd: list[str], memory_mb: int | None) -> list[str]:
+    """The command under the worker's address-space cap (util-linux prlimit, not preexec_fn:
+    the pool's caller runs threads, and a fork with threads may deadlock before the exec)."""
+    tool = shutil.which("prlimit")
+    if not memory_mb or not tool:
+        return cmd
+    return [tool, f"--as={memory_mb * 1024**2}", "--core=0", "--", *cmd]
+
+
+def convert_batch(files: list[Path], dst_ext: str, dst_dir: Path, memory_mb: int | None = None,
+                  stall: float = BATCH_STALL) -> int:
+    """Convert `files` in one LibreOffice process at a time, each saved in `dst_dir` under the
+    SHA-256 of its bytes; the number converted. LibreOffice converts in the order given, so when
+    it stalls (no file converted in `stall` seconds) or dies, the files before the first one left
+    without output are done, the one it stopped on is left for the worker, and the rest go on in
+    a new process. Files it cannot load are skipped and left for the worker too."""
+    exe = soffice()
+    src_ext = {"docx": "doc", "xlsx": "xls", "pptx": "ppt"}[dst_ext]  # the extension convert() gives it
+    done = 0
+    with tempfile.TemporaryDirectory(prefix="lpo-batch-") as tmp:
+        src_dir, out_dir = Path(tmp) / "in", Path(tmp) / "out"
+        src_dir.mkdir()
+        inputs, names = [], []
+        for f in files:
+            data = f.read_bytes()
+            src = src_dir / _input_name(data, src_ext)
+            if not src.exists():  # a duplicate is converted once (and its twin alone, in its worker)
+                src.write_bytes(data)
+                inputs.append(src)
+                names.append(converted_name(data, dst_ext))
+        pending = list(range(len(inputs)))
+        while pending:
+            shutil.rmtree(out_dir, ignore_errors=True)
+            out_dir.mkdir()
+            cmd = _capped([exe, f"-env:UserInstallation={_profile_dir().as_uri()}", "--headless", "--norestore",
+                           "--nologo", "--nolockcheck", "--nodefault", "--convert-to", dst_ext, "--outdir", str(out_dir),
+                           *(str(inputs[i]) for i in pending)], memory_mb)
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                                 env=dict(os.environ, HOME=tmp, SAL_USE_VCLPLUGIN="svp"))
+            seen, last = 0, time.monotonic()
+            stopped = False
+            while p.poll() is None:
+                time.sleep(0.05)
+                now_seen = sum(1 for _ in os.scandir(out_dir))
+                if now_seen != seen:
+                    seen, last = now_seen, time.monotonic()
+                elif time.monotonic() - last > stall:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+                    stopped = True
+            made = [i for i in pending if (out_dir / f"{inputs[i].stem}.{dst_ext}").is_file()]
+            last_made = made[-1] if made else -1
+            if stopped and made:  # it may have been writing the last one when it was stopped
+                (out_dir / f"{inputs[made.pop()].stem}.{dst_ext}").unlink()
+            for i in made:
+                out = out_dir / f"{inputs[i].stem}.{dst_ext}"
+                if out.stat().st_size:
+                    os.replace(out, dst_dir / names[i])
+                    done += 1
+            if not stopped and p.returncode == 0:
+                break
+            # Stopped or died: the first file after the last one converted is the one it was on.
+            pending = [i for i in pending if i > last_made][1:]
+    return done
+
+
+def preconvert(root: Path, candidates: list[tuple[str, str]], dst_dir: Path, memory_mb: int | None = None) -> int:
+    """Convert `batch_candidates` in batches of BATCH_SIZE by target format; the number converted.
+    LibreOffice missing: nothing (the workers say so file by file)."""
+    if not candidates or not (shutil.which("soffice") or shutil.which("libreoffice")):
+        return 0
+    done = 0
+    for dst in sorted({d for _, d in candidates}):
+        files = [root / rel for rel, d in candidates if d == dst]
+        for k in range(0, len(files), BATCH_SIZE):
+            done += convert_batch(files[k:k + BATCH_SIZE], dst, dst_dir, memory_mb)
+    return done
 
 
 class _LegacyOffice(Ingestor):
@@ -192,7 +342,8 @@ class _LegacyOffice(Ingestor):
     def extract(self, data: bytes, name: str, ctx: IngestContext = DEFAULT_CONTEXT) -> Extracted:
         plain = decrypt(data, name, ctx.passwords) or data
         meta = _ole_meta(plain)
-        ex = self.modern().extract(convert(plain, name, self.extensions[0], self.target), name, ctx)
+        converted = take_converted(ctx, plain, self.target) or convert(plain, name, self.extensions[0], self.target)
+        ex = self.modern().extract(converted, name, ctx)
         # The original's own properties, not the converter's (LibreOffice stamps its own dates).
         ex.author = meta.get("author") or ex.author
         ex.title = meta.get("title") or ex.title

@@ -23,18 +23,20 @@ import logging
 import multiprocessing
 import os
 import resource
+import shutil
 import signal
 import threading
 import time
 import warnings
 from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Self
 
 from lpo.content import ContentStore
+from lpo.ingest import legacy
 from lpo.ingest.base import DEFAULT_CONTEXT, IngestContext
 from lpo.ingest.manager import FileResult, Known, extract_file, failed_file, source_path
 
@@ -241,16 +243,21 @@ class WorkerPool:
 
     Thread-safe: several chunks may be submitted at once (they are served first in, first out).
     `preload`: modules every worker imports at start, e.g. one registering extra ingestors.
+    `batch_legacy`: convert a chunk's legacy Office files in one LibreOffice process (submit_many);
+    off, each worker starts LibreOffice for each file (bench/legacy.py's baseline).
     """
 
     def __init__(self, content_root: Path | str, ctx: IngestContext = DEFAULT_CONTEXT, limits: Limits = Limits(),
-                 workers: int | None = None, preload: tuple[str, ...] = ()):
+                 workers: int | None = None, preload: tuple[str, ...] = (), batch_legacy: bool = True):
         self.content = ContentStore(content_root)
-        self.ctx, self.limits, self.preload = ctx, limits, tuple(preload)
+        self._converted = legacy.converted_dir()  # legacy Office files converted in batches (submit_many)
+        self.ctx, self.limits, self.preload = replace(ctx, converted=str(self._converted)), limits, tuple(preload)
         self.size = max(1, workers or os.cpu_count() or 1)
+        self.batch_legacy = batch_legacy
         self.peak_worker_rss = 0  # bytes: the largest resident size a worker reported
         self.replaced = 0  # workers killed or dead while parsing, and started again
         self.worker_cpu = 0.0  # CPU seconds the workers reported (not counting killed ones' last file)
+        self.preconverted = 0  # legacy Office files LibreOffice converted in batches for the workers
         self._mp = multiprocessing.get_context("forkserver")
         self._mp.set_forkserver_preload(PRELOAD)
         self._jobs: deque[_Job] = deque()
@@ -273,6 +280,22 @@ class WorkerPool:
         os.write(self._wake_w, b"j")
         return job.future
 
+    def submit_many(self, root: Path | str, paths: list[str], known: dict[str, Known] | None = None
+                    ) -> list[Future]:
+        """Submit a chunk of files, their futures in the order given. Its legacy Office files are
+        converted by one LibreOffice process here first (about a second to start, then hundredths
+        a file, where one process per file costs the second every time), while the workers
+        already parse the rest."""
+        known = known or {}
+        legacy_files = legacy.batch_candidates(Path(root), [p for p in paths if not known.get(p)],
+                                               self.limits.max_file_bytes) if self.batch_legacy else []
+        later = {rel for rel, _ in legacy_files}
+        futures = {i: self.submit(root, p, known.get(p)) for i, p in enumerate(paths) if p not in later}
+        if later:
+            self.preconverted += legacy.preconvert(Path(root), legacy_files, self._converted, self.limits.memory_mb)
+            futures.update({i: self.submit(root, p, known.get(p)) for i, p in enumerate(paths) if p in later})
+        return [futures[i] for i in range(len(paths))]
+
     def result(self, future: Future, root: Path | str, rel_path: str) -> FileResult:
         r = future.result()
         if isinstance(r, Failure):  # hashed here, from disk: the worker that read the file is gone
@@ -283,8 +306,7 @@ class WorkerPool:
     def extract(self, root: Path | str, paths: list[str], known: dict[str, Known] | None = None
                 ) -> list[FileResult]:
         """Every path a FileResult, in the order given, whatever its workers went through."""
-        known = known or {}
-        futures = [self.submit(root, p, known.get(p)) for p in paths]
+        futures = self.submit_many(root, paths, known)
         return [self.result(f, root, p) for f, p in zip(futures, paths)]
 
     def close(self, cancel: bool = False) -> None:
@@ -304,6 +326,7 @@ class WorkerPool:
                             job.future.cancel()
         os.write(self._wake_w, b"c")
         self._thread.join()
+        shutil.rmtree(self._converted, ignore_errors=True)
 
     def __enter__(self) -> Self:
         return self
