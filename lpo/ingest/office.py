@@ -8,6 +8,7 @@ in `lpo.ingest.legacy` and end here on the converted bytes.
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import zipfile
@@ -400,6 +401,128 @@ def _drop_groups(rtf: str, start: re.Pattern) -> str:
     return "".join(out)
 
 
+# striprtf runs backtracking regexes over the whole document: its font-table pattern goes quadratic or
+# worse when {\fonttbl is unclosed or its entries lack ';', its HYPERLINK pattern when a {\field group
+# fails to match on a long line. A damaged file then hangs until the worker is killed, so defuse_rtf
+# reshapes just those parts, in linear time; well-formed RTF comes back unchanged.
+RTF_FONTTBL_START = re.compile(r"{[^{}]*\\fonttbl")  # where striprtf's font_table_group starts
+RTF_ANY_BRACE = re.compile(r"[{}]")  # striprtf counts escaped braces too: same slice as it takes
+RTF_TOKEN = re.compile(r"\\([a-zA-Z]+)-?\d*|\\.|[{}]", re.S)
+# Body words never found in a font table: where a runaway \fonttbl must have ended.
+RTF_BODY_WORDS = frozenset(
+    "pard par plain sectd sect page line tab cell row trowd intbl ltrpar rtlpar colortbl stylesheet info "
+    "listtable listoverridetable rsidtbl generator xmlnstbl latentstyles themedata colorschememapping "
+    "datastore mmathPr viewkind viewscale paperw paperh margl margr margt margb deftab widowctrl field "
+    "fldinst fldrslt header footer pntext qc qj ql qr li ri sb sa cf highlight".split())
+RTF_FONT = re.compile(r"\\f(\d+)")
+RTF_CHARSET = re.compile(r"\\fcharset(\d+)")
+RTF_FONT_SEMI = re.compile(r"[^;];")  # striprtf's name part ([^;]+); needs one non-';' before the ';'
+RTF_FONT_BUDGET = 50  # regex steps per character of font table beyond which striprtf is left a plain table
+RTF_FIELD = re.compile(r"\{\\field\{\s*\\\*\\fldinst\{")  # start of striprtf's HYPERLINKS pattern
+RTF_FIELD_BUDGET = 32_000_000  # ~0.2 s of that pattern failing on one line
+
+
+def _close_font_table(rtf: str) -> str:
+    """End a font table that runs into the body (missing '}') before the first body word, so the
+    text after it is read rather than hidden as font names."""
+    start = RTF_FONTTBL_START.search(rtf)
+    if not start:
+        return rtf
+    depth, group, prev = 1, None, start.end()
+    for t in RTF_TOKEN.finditer(rtf, start.end()):
+        tok = t.group()
+        if tok == "{":
+            depth, group = depth + 1, t.start()
+        elif tok == "}":
+            depth -= 1
+            if depth == 0:
+                return rtf
+        elif t.group(1) in RTF_BODY_WORDS:
+            cut = t.start()
+            if group is not None and prev == t.start():  # '{\colortbl' or '{\*\generator': the group is body too
+                cut, depth = group, depth - 1
+            return rtf[:cut] + "}" * depth + rtf[cut:]
+        elif tok != "\\*" or prev != t.start():
+            group = None
+        prev = t.end()
+    return rtf
+
+
+def _font_regex_cost(table: str) -> float:
+    """Upper estimate of the steps striprtf's FONTTABLE regex takes on this slice (inf: catastrophic)."""
+    charsets = list(RTF_CHARSET.finditer(table))
+    at = [m.start() for m in charsets]
+    lines = [m.start() for m in re.finditer("\n", table)] + [len(table)]
+    semis = [m.end() - 1 for m in RTF_FONT_SEMI.finditer(table)]
+    cost = 0.0
+    for f in RTF_FONT.finditer(table):
+        e = f.end()
+        eol = lines[bisect.bisect_left(lines, e)]
+        i = bisect.bisect_left(at, e)
+        if i == len(at) or at[i] > eol:  # no \fcharset on the line: scanned to its end, once per digit
+            cost += (eol - e) * len(f.group(1))
+            continue
+        j = bisect.bisect_left(semis, charsets[i].end() + 1)
+        if j == len(semis):  # no ';' left: every split of the line is retried against the rest
+            return float("inf")
+        cost += semis[j] - e
+    return cost
+
+
+def _plain_font_table(table: str) -> str:
+    """The font table as striprtf needs it (number, charset) in entries its regex reads in one pass."""
+    fonts = list(RTF_FONT.finditer(table))
+    entries = []
+    for f, nxt in zip(fonts, fonts[1:] + [None]):
+        cs = RTF_CHARSET.search(table, f.end(), nxt.start() if nxt else len(table))
+        if cs and len(f.group(1)) <= 9 and len(cs.group(1)) <= 3:
+            entries.append(f"{{\\f{f.group(1)}\\fcharset{cs.group(1)} F;}}")
+    return "{\\fonttbl" + "".join(entries) + "}"
+
+
+def _tame_font_table(rtf: str) -> str:
+    start = RTF_FONTTBL_START.search(rtf)
+    if not start:
+        return rtf
+    depth, end = 1, len(rtf)
+    for b in RTF_ANY_BRACE.finditer(rtf, start.end()):
+        depth += 1 if b.group() == "{" else -1
+        if depth == 0:
+            end = b.end()
+            break
+    table = rtf[start.start():end]
+    if _font_regex_cost(table) <= RTF_FONT_BUDGET * len(table) + 1_000_000:
+        return rtf
+    return rtf[:start.start()] + _plain_font_table(table) + rtf[end:]
+
+
+def _tame_fields(rtf: str) -> str:
+    """On a line where striprtf's HYPERLINKS pattern could backtrack for long, write '{\\field {' for
+    '{\\field{': the same RTF to a reader, but the pattern no longer starts there (the '(url)' it
+    appends to link text is lost on that line)."""
+    if "\\field" not in rtf:
+        return rtf
+    out, pos = [], 0
+    for line in re.finditer(r"[^\n]*\n?", rtf):
+        starts = len(RTF_FIELD.findall(line.group()))
+        if not starts:
+            continue
+        nxt = rtf.find("\n", line.end())
+        span = (nxt if nxt >= 0 else len(rtf)) - line.start()  # the pattern's \s+ may reach the next line
+        links = line.group().count("HYPERLINK")
+        if starts * (1 + links) * span * span > RTF_FIELD_BUDGET:
+            out.append(rtf[pos:line.start()])
+            out.append(line.group().replace("{\\field{", "{\\field {"))
+            pos = line.end()
+    out.append(rtf[pos:])
+    return "".join(out)
+
+
+def defuse_rtf(rtf: str) -> str:
+    """RTF text safe for striprtf.rtf_to_text in time linear in its size (see the note above)."""
+    return _tame_fields(_tame_font_table(_close_font_table(rtf)))
+
+
 def _rtf_time(v: str) -> datetime | None:
     parts = dict(RTF_TIME.findall(v))
     try:
@@ -425,7 +548,7 @@ class RtfIngestor(Ingestor):
         rtf = data.decode("latin-1")  # RTF is 7-bit; \'xx escapes carry the code page bytes
         info = {k: v for k, v in RTF_INFO.findall(rtf[:200_000])}
         try:
-            text = rtf_to_text(_drop_groups(rtf, RTF_PICT), errors="replace")
+            text = rtf_to_text(defuse_rtf(_drop_groups(rtf, RTF_PICT)), errors="replace")
         except Exception as e:  # noqa: BLE001 - striprtf raises on malformed control words
             raise _open_error(name, "RTF document", e) from None
 
@@ -434,7 +557,7 @@ class RtfIngestor(Ingestor):
             if v is None:
                 return None
             try:
-                return rtf_to_text("{\\rtf1 " + v + "}", errors="replace").strip() or None
+                return rtf_to_text(defuse_rtf("{\\rtf1 " + v + "}"), errors="replace").strip() or None
             except Exception:  # noqa: BLE001
                 return None
 
