@@ -73,6 +73,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=4, help="disturbed runs of bench.faults")
     ap.add_argument("--per-family", type=int, default=FUZZ_GOAL, help="inputs per parser family for bench.fuzz")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--custodians", type=int, default=1, help="of the sample matter's four, for bench.faults")
+    ap.add_argument("--store", choices=("sqlite", "postgresql"), default="postgresql",
+                    help="bench.faults: the matter store (postgresql: its server is restarted too)")
+    ap.add_argument("--search", choices=("fts5", "elasticsearch"), default="elasticsearch",
+                    help="bench.faults: the search index (elasticsearch: its server is restarted too)")
     ap.add_argument("--faults-json", type=Path, help="figures of an earlier `bench.faults --json` instead of a run")
     ap.add_argument("--fuzz-jsonl", type=Path, nargs="+", help="`bench.fuzz --out` files instead of a run")
     ap.add_argument("--no-faults", action="store_true")
@@ -81,7 +86,8 @@ def main() -> None:
     a = ap.parse_args()
 
     faults = None if a.no_faults else (json.loads(a.faults_json.read_text()) if a.faults_json else
-                                       _run("bench.faults", "--runs", str(a.runs), "--seed", str(a.seed)))
+                                       _run("bench.faults", "--runs", str(a.runs), "--seed", str(a.seed),
+                                            "--custodians", str(a.custodians), "--store", a.store, "--search", a.search))
     fuzz = None if a.no_fuzz else (_fuzz_lines(a.fuzz_jsonl) if a.fuzz_jsonl else
                                    _run("bench.fuzz", "--per-family", str(a.per_family), "--seed", str(a.seed)))
     table = rows(faults, fuzz)
