@@ -18,7 +18,7 @@ import pytest
 
 from lpo.matter import IssueCode, Matter, ProductionConfig, Protocol, QAConfig, ReviewSite, write_matter
 from lpo.models import Stage
-from tests.test_deployments import POOL, ROOT, _cli, _env, _submitted_by, new_database
+from tests.test_deployments import POOL, ROOT, _cli, _env, _taken_by, new_database, stop_workers
 from tests.test_deployments import prefect_server  # noqa: F401, F811  (the fixture)
 
 pytestmark = pytest.mark.labelstudio
@@ -88,7 +88,7 @@ def test_the_deployed_pipeline_suspends_for_people_and_a_collect_resumes_it(
     logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
     workers = [subprocess.Popen([str(Path(sys.executable).parent / "prefect"), "worker", "start", "--pool", POOL,
                                  "--name", f"lpo-pipeline-{x}", "--limit", "3"], env=env, cwd=ROOT,
-                                stdout=open(log, "w"), stderr=subprocess.STDOUT)
+                                stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
                for x, log in zip("ab", logs)]
     lookup = lambda data: _truth(Path(data["source_path"]).name)  # noqa: E731
     people = {Stage.first_pass: SimulatedReviewers(lookup, error_rate=0.0, reviewers=["dp.reviewer@lpo-test.local"],
@@ -121,10 +121,7 @@ def test_the_deployed_pipeline_suspends_for_people_and_a_collect_resumes_it(
                 assert r["resumed"] == [str(run.id)], r
         assert state.is_completed(), (state, [log.read_text()[-3000:] for log in logs])
     finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(timeout=30)
+        stop_workers(workers)
     # It waited for first pass, for QA, and for the elusion sample; each wait was a suspension.
     assert waited[0] == "first_pass" and waited.count("qa") >= 2, waited
     ws = Workspace.open(matter_dir)
@@ -142,8 +139,9 @@ def test_the_deployed_pipeline_suspends_for_people_and_a_collect_resumes_it(
     assert len(extract) == 4 and all(r.state.is_completed() for r in chunk_runs), \
         [(r.name, r.state.type) for r in chunk_runs]
     assert len(chunk_runs) > 4  # pre-tag chunks too
-    takers = {_submitted_by(r.id) for r in chunk_runs}
-    assert takers == {"lpo-pipeline-a", "lpo-pipeline-b"}, takers
+    taken = [_taken_by(r.id, logs) for r in chunk_runs]
+    assert all(len(t) == 1 for t in taken), taken  # each chunk run by one worker
+    assert set().union(*taken) == {"lpo-pipeline-a", "lpo-pipeline-b"}, taken
 
 
 def _code_with_webhooks(ws, matter_dir, people, sites, client, run_id) -> None:  # noqa: ANN001
