@@ -9,7 +9,8 @@ load some of those: they are converted again one by one, the batch's worst case)
 go through lpo.ingest.worker.WorkerPool.extract as the ingest flow does, chunk by chunk; the
 baseline with batch_legacy=False (each worker starts LibreOffice for each file). Figures only:
 timings depend on the machine and its load (the load average is printed); each run's
-documents and exceptions must be the same, file by file, or the bench says so and exits 1.
+documents and exceptions must be the same, file by file, or the bench says so and exits 1 (a file
+LibreOffice itself converts differently each time, alone, is named but not counted).
 """
 
 from __future__ import annotations
@@ -105,6 +106,16 @@ def run(root: Path, paths: list[str], content: Path, workers: int, batch: bool) 
     return wall, outcome, preconverted
 
 
+def unstable(root: Path, rel: str, tries: int = 2) -> bool:
+    """True when converting the file alone gives different text from one time to the next: LibreOffice
+    reading a damaged file as text can pick up bytes past its end, so no two runs need agree."""
+    from lpo.ingest import extract_file
+
+    with tempfile.TemporaryDirectory(prefix="lpo-bench-legacy-") as tmp:
+        content = ContentStore(tmp)
+        return len({extract_file(content, root, rel).node(content).text_sha256 for _ in range(tries)}) > 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=300)
@@ -112,7 +123,7 @@ def main() -> int:
     ap.add_argument("--damaged", type=float, default=0.1, help="share of files cut short")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    console = Console()
+    console = Console(width=max(100, Console().width))
     with tempfile.TemporaryDirectory(prefix="lpo-bench-legacy-") as tmp:
         root = Path(tmp) / "collection"
         console.print(f"making {a.files} legacy files with LibreOffice ...")
@@ -122,7 +133,9 @@ def main() -> int:
         base_wall, base, _ = run(root, paths, Path(tmp) / "c-base", a.workers, batch=False)
         console.print("batches of a chunk's files ...")
         ours_wall, ours, pre = run(root, paths, Path(tmp) / "c-ours", a.workers, batch=True)
-    differ = sorted(p for p in paths if base[p] != ours[p])
+        differ = sorted(p for p in paths if base[p] != ours[p])
+        noisy = [p for p in differ if unstable(root, p)]
+        differ = [p for p in differ if p not in noisy]
     docs = sum(1 for v in ours.values() if v[1] is None)
     t = Table(title=f"Legacy Office ingest, {len(paths)} files (.doc/.xls/.ppt), {a.workers} workers")
     for col in ("run", "seconds", "files/s", "documents", "exceptions", "converted in batches"):
@@ -134,6 +147,8 @@ def main() -> int:
     console.print(t)
     console.print(f"speed-up {base_wall / ours_wall:.1f}x; files whose outcome differs: {len(differ)}; "
                   f"load average at start {load:.2f} (figures vary with load)")
+    if noisy:
+        console.print(f"also differing, but LibreOffice alone gives different text each time: {', '.join(noisy)}")
     if differ:
         console.print(f"[red]differ: {', '.join(differ[:10])}[/red]")
     return 1 if differ else 0
