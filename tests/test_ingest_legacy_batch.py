@@ -142,3 +142,20 @@ def test_only_named_ole_files_within_the_limit_are_batch_candidates(collection):
     assert picked == {**{f"memo{i}.doc": "docx" for i in range(6)}, "damaged.doc": "docx",
                       **{f"prices{i}.xls": "xlsx" for i in range(2)}, **{f"deck{i}.ppt": "pptx" for i in range(2)}}
     assert batch_candidates(collection, paths, max_bytes=100) == []  # over the size limit: left to the worker
+
+
+def test_a_batch_that_fails_outright_only_costs_time(collection, tmp_path, monkeypatch):
+    """The batch is a shortcut: if it raises (here a full temp disk, simulated: the one patched call),
+    the chunk is still read, each file converted alone in its worker."""
+    from lpo.ingest import legacy
+
+    def full_disk(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(legacy, "preconvert", full_disk)
+    with WorkerPool(tmp_path / "content", workers=2) as pool:
+        results = pool.extract(collection, ["memo4.doc", "prices0.xls"])
+        assert pool.preconverted == 0
+    content = ContentStore(tmp_path / "content")
+    texts = [_outcome(r, content)[2] for r in results]
+    assert "the rebate for Globex is 12 percent" in texts[0] and "Price list 0" in texts[1]

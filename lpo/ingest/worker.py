@@ -292,7 +292,10 @@ class WorkerPool:
         later = {rel for rel, _ in legacy_files}
         futures = {i: self.submit(root, p, known.get(p)) for i, p in enumerate(paths) if p not in later}
         if later:
-            self.preconverted += legacy.preconvert(Path(root), legacy_files, self._converted, self.limits.memory_mb)
+            try:
+                self.preconverted += legacy.preconvert(Path(root), legacy_files, self._converted, self.limits.memory_mb)
+            except Exception:  # noqa: BLE001  only a shortcut: what it did not convert, the workers convert alone
+                pass
             futures.update({i: self.submit(root, p, known.get(p)) for i, p in enumerate(paths) if p in later})
         return [futures[i] for i in range(len(paths))]
 
